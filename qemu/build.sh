@@ -1,0 +1,78 @@
+#!/bin/bash
+# Builds QEMU 7.2 (x86_64 target only) from Debian's `qemu` source package with the
+# hotdma I/OAT model (qemu/hw/dma/) added through qemu/integration.patch.
+#
+# Cache: $HOTDMA_CACHE/qemu/
+#   src-<base>/   unpacked Debian source + build dir, keyed by the source version, this
+#                 script and the integration patch. Kept so that a model change rebuilds
+#                 incrementally (seconds) instead of from scratch (~11 min).
+#   bin-<full>/   the finished binary, keyed by <base> plus the model sources.
+# Prints the path of qemu-system-x86_64 on stdout.
+source "$(dirname "$0")/../scripts/lib.sh"
+
+QDIR=$HOTDMA_ROOT/qemu
+MODEL_FILES=("$QDIR/hw/dma/ioat.c" "$QDIR/hw/dma/trace-events")
+CONFIGURE_FLAGS=(
+	--target-list=x86_64-softmmu --without-default-devices
+	--disable-docs --disable-tools --disable-guest-agent --disable-debug-info
+	--disable-gtk --disable-sdl --disable-vnc --disable-opengl --disable-spice
+	--disable-capstone --disable-xen --disable-install-blobs --disable-werror
+	--enable-slirp --enable-trace-backends=log
+)
+
+dsc=$(apt-get source --print-uris qemu 2>/dev/null | awk "/\.dsc'/{print \$2; exit}")
+[ -n "$dsc" ] || die "qemu source lookup" "" \
+	"apt-get source --print-uris qemu found no .dsc (is there a deb-src entry? run scripts/install-deps.sh)"
+base=$(printf '%s\n%s\n' "$dsc" "${CONFIGURE_FLAGS[*]}" | cat - "$0" "$QDIR/integration.patch" |
+	sha256sum | cut -c1-16)
+full=$(printf '%s\n' "$base" | cat - "${MODEL_FILES[@]}" | sha256sum | cut -c1-16)
+QCACHE=$HOTDMA_CACHE/qemu
+BIN=$QCACHE/bin-$full/qemu-system-x86_64
+LOGD=$HOTDMA_OUT/logs
+
+build() {
+	if [ -x "$BIN" ]; then
+		return
+	fi
+	local src=$QCACHE/src-$base
+	if [ ! -f "$src/.configured" ]; then
+		rm -rf "$src" "$src.dl"
+		mkdir -p "$src.dl"
+		log "QEMU: fetching Debian source $dsc"
+		(cd "$src.dl" && run_step "apt-get source qemu" "$LOGD/qemu-fetch.log" \
+			apt-get source -q --download-only qemu)
+		(cd "$src.dl" && run_step "dpkg-source -x qemu" "$LOGD/qemu-unpack.log" \
+			dpkg-source -x ./*.dsc tree)
+		mv "$src.dl/tree" "$src"
+		rm -rf "$src.dl"
+		run_step "QEMU integration patch" "$LOGD/qemu-patch.log" \
+			patch -d "$src" -p1 -i "$QDIR/integration.patch"
+		cp "$src/hw/dma/trace-events" "$src/hw/dma/trace-events.debian"
+		install_model "$src"
+		mkdir -p "$src/build"
+		(cd "$src/build" && run_step "QEMU configure" "$LOGD/qemu-configure.log" \
+			../configure "${CONFIGURE_FLAGS[@]}")
+		touch "$src/.configured"
+	fi
+	install_model "$src"
+	log "QEMU: building (about 11 minutes from scratch; incremental after a model change)"
+	run_step "QEMU build" "$LOGD/qemu-build.log" ninja -C "$src/build" qemu-system-x86_64
+	mkdir -p "$(dirname "$BIN")"
+	cp "$src/build/qemu-system-x86_64" "$BIN.tmp"
+	mv "$BIN.tmp" "$BIN"
+}
+
+# Copy the model in only when it changed, so ninja's timestamps stay meaningful.
+install_model() {
+	local src=$1
+	sync_file "$QDIR/hw/dma/ioat.c" "$src/hw/dma/hotdma-ioat.c"
+	cat "$src/hw/dma/trace-events.debian" "$QDIR/hw/dma/trace-events" >"$src/hw/dma/trace-events.new"
+	sync_file "$src/hw/dma/trace-events.new" "$src/hw/dma/trace-events"
+}
+
+sync_file() {
+	cmp -s "$1" "$2" || cp "$1" "$2"
+}
+
+with_lock qemu build
+echo "$BIN"

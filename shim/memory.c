@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel allocators for the C++ side. Forwarding only. */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/percpu.h>
+#include <hotdma/shim/memory.h>
+
+static gfp_t to_gfp(enum hotdma_gfp gfp)
+{
+	switch (gfp) {
+	case HOTDMA_GFP_ATOMIC:
+		return GFP_ATOMIC;
+	case HOTDMA_GFP_NOWAIT:
+		return GFP_NOWAIT;
+	case HOTDMA_GFP_KERNEL:
+	default:
+		return GFP_KERNEL;
+	}
+}
+
+void *hotdma_shim_kzalloc(size_t size, enum hotdma_gfp gfp)
+{
+	return kzalloc(size, to_gfp(gfp));
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_kzalloc);
+
+void hotdma_shim_kfree(const void *ptr)
+{
+	kfree(ptr);
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_kfree);
+
+void *hotdma_shim_alloc_percpu(size_t size, size_t align)
+{
+	return (void *)__alloc_percpu(size, align);
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_alloc_percpu);
+
+void hotdma_shim_free_percpu(void *ptr)
+{
+	free_percpu((void __percpu *)ptr);
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_free_percpu);
+
+void *hotdma_shim_per_cpu_ptr(void *ptr, int cpu)
+{
+	return per_cpu_ptr((void __percpu *)ptr, cpu);
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_per_cpu_ptr);
