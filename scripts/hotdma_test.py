@@ -120,8 +120,7 @@ def qemu_command(qemu, kernel, initrd, vm, test_name, guest, env, workdir):
             "-qmp", "unix:%s,server=on,wait=off" % os.path.join(workdir, "qmp.sock"),
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-kernel", kernel, "-initrd", initrd]
-    cmdline = ["console=ttyS0", "panic=-1", "oops=panic" if False else "",
-               "hotdma.test=" + guest, "pcie_ports=native"]
+    cmdline = ["console=ttyS0", "panic=-1", "hotdma.test=" + guest, "pcie_ports=native"]
     if vm.iommu:
         args += ["-device", "intel-iommu,intremap=off"]
         cmdline.append("intel_iommu=on")

@@ -49,9 +49,9 @@ inline void *operator new(std::size_t, void *where) noexcept
 	return where;
 }
 
-// The plain forms exist in no module: using one fails to link, by design.
-void *operator new(std::size_t) = delete;
-void *operator new[](std::size_t) = delete;
+// The plain `operator new(size_t)` forms are defined in no module: a use leaves `_Znwm`/`_Znam`
+// undefined, which modpost rejects and tests/build.py reports. (They cannot be `= delete`d: the
+// compiler declares them implicitly.)
 
 // Deallocation forms the compiler may emit (sized delete from virtual destructors).
 void operator delete(void *ptr) noexcept;
