@@ -23,7 +23,9 @@ CONFIGURE_FLAGS=(
 dsc=$(apt-get source --print-uris qemu 2>/dev/null | awk "/\.dsc'/{print \$2; exit}")
 [ -n "$dsc" ] || die "qemu source lookup" "" \
 	"apt-get source --print-uris qemu found no .dsc (is there a deb-src entry? run scripts/install-deps.sh)"
-base=$(printf '%s\n%s\n' "$dsc" "${CONFIGURE_FLAGS[*]}" | cat - "$0" "$QDIR/integration.patch" |
+# The key covers what decides the binary: Debian source version, configure flags, the
+# integration patch (and, for the full key, the model). This script's own logic does not.
+base=$(printf '%s\n%s\n' "$dsc" "${CONFIGURE_FLAGS[*]}" | cat - "$QDIR/integration.patch" |
 	sha256sum | cut -c1-16)
 full=$(printf '%s\n' "$base" | cat - "${MODEL_FILES[@]}" | sha256sum | cut -c1-16)
 QCACHE=$HOTDMA_CACHE/qemu
@@ -57,9 +59,24 @@ build() {
 	install_model "$src"
 	log "QEMU: building (about 11 minutes from scratch; incremental after a model change)"
 	run_step "QEMU build" "$LOGD/qemu-build.log" ninja -C "$src/build" qemu-system-x86_64
+	build_roms "$src"
 	mkdir -p "$(dirname "$BIN")"
+	cp "$src"/build/roms/*.bin "$(dirname "$BIN")/"
 	cp "$src/build/qemu-system-x86_64" "$BIN.tmp"
 	mv "$BIN.tmp" "$BIN"
+}
+
+# -kernel boot needs linuxboot_dma.bin (and kvmvapic.bin is looked for): QEMU's option ROMs.
+# Debian's source ships no prebuilt blobs and configure only builds them with a 32-bit libgcc
+# present, which they do not need; build them from pc-bios/optionrom directly. The VM runner
+# passes the binary's directory as a firmware path (-L) next to Debian's seabios.
+build_roms() {
+	local src=$1 roms=$1/build/roms
+	mkdir -p "$roms"
+	printf 'TOPSRC_DIR=%s\nCC=gcc\nOBJCOPY=objcopy\nPYTHON=python3\n' "$src" >"$roms/config.mak"
+	run_step "QEMU option ROMs" "$LOGD/qemu-roms.log" \
+		make -C "$roms" -f "$src/pc-bios/optionrom/Makefile" linuxboot_dma.bin linuxboot.bin \
+		kvmvapic.bin multiboot_dma.bin pvh.bin
 }
 
 # Copy the model in only when it changed, so ninja's timestamps stay meaningful.

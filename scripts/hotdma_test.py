@@ -114,7 +114,7 @@ def qemu_binary():
 def qemu_command(qemu, kernel, initrd, vm, test_name, guest, env, workdir):
     args = [qemu, "-M", "q35", "-accel", "tcg,thread=multi", "-cpu", "max",
             "-smp", str(vm.cpus), "-m", str(vm.mem_mb), "-nodefaults", "-no-reboot",
-            "-display", "none", "-L", "/usr/share/seabios",
+            "-display", "none", "-L", os.path.dirname(qemu), "-L", "/usr/share/seabios",
             "-serial", "stdio",
             "-serial", "unix:%s,server=on,wait=off" % os.path.join(workdir, "ctl.sock"),
             "-qmp", "unix:%s,server=on,wait=off" % os.path.join(workdir, "qmp.sock"),
