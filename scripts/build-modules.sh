@@ -14,7 +14,7 @@ mkdir -p "$work" "$dest"
 rsync -a --delete --prune-empty-dirs \
 	--exclude=/out/ --exclude=/.git/ --exclude=/qemu/ --exclude=/tools/ --exclude=/tests/ \
 	--exclude=/scripts/ --include='*/' --include=/Kbuild --include='*.c' --include='*.cpp' \
-	--include='*.h' --exclude='*' "$HOTDMA_ROOT/" "$work/"
+	--include='*.h' --include='*.hpp' --exclude='*' "$HOTDMA_ROOT/" "$work/"
 LOGF=$HOTDMA_OUT/logs/modules-$variant.log
 run_step "modules ($variant kernel)" "$LOGF" make -C "$ksrc" O="$kbuild" M="$work" -j"$(nproc)" modules
 rm -f "$dest"/*.ko
