@@ -284,7 +284,9 @@ def kunit_cases(module, section, workdir):
             walk(sub, "%s/%s" % (prefix, sub.get("name")) if prefix else sub.get("name"))
 
     walk(data, "")
-    cases = [dataclasses.replace(c, name="kunit:" + module + c.name) for c in cases]
+    mod = module[:-3] if module.endswith(".ko") else module
+    cases = [dataclasses.replace(c, name="kunit:%s/%s" % (mod, c.name.lstrip("/")))
+             for c in cases]
     if not cases:
         problems.append("kunit.py found no test cases in %s's KTAP" % module)
     if p.returncode != 0 and all(c.ok or c.skipped for c in cases):
