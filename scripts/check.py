@@ -18,18 +18,10 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hotdma_test  # noqa: E402
-from hotdma_test import Case, Test  # noqa: E402
+from hotdma_test import Case, StaticCheck  # noqa: E402
 
 ROOT = hotdma_test.ROOT
 OUT = os.environ.get("HOTDMA_OUT") or os.path.join(ROOT, "out")
-
-
-@dataclasses.dataclass
-class StaticCheck:
-    """A host-side check: fn(ctx) returns a list of Case."""
-    name: str
-    fn: object
-    variants: tuple = ("base",)
 
 
 @dataclasses.dataclass

@@ -61,6 +61,14 @@ class Test:
 
 
 @dataclasses.dataclass
+class StaticCheck:
+    """A host-side check (no VM): fn(ctx) returns a list of Case."""
+    name: str
+    fn: object
+    variants: tuple = ("base",)
+
+
+@dataclasses.dataclass
 class Case:
     name: str
     ok: bool

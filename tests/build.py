@@ -5,8 +5,7 @@ import os
 import re
 import subprocess
 
-from check import StaticCheck
-from hotdma_test import Case, ROOT, kernel_source_dir
+from hotdma_test import Case, ROOT, StaticCheck, kernel_source_dir
 
 OUT = os.environ.get("HOTDMA_OUT") or os.path.join(ROOT, "out")
 BAD_UNDEFINED = re.compile(r"^(__cxa_|_Unwind_|__gxx_|_ZSt|__dso_handle|_ZdlPv$|_Znwm$|_Znam$)")
