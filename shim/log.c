@@ -13,7 +13,24 @@ void hotdma_shim_log(enum hotdma_log_level level, const char *fmt, ...)
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
-	printk("%c%c" "hotdma: %pV", KERN_SOH_ASCII, '0' + (int)level, &vaf);
+	switch (level) {
+	case HOTDMA_LOG_ERR:
+		pr_err("hotdma: %pV", &vaf);
+		break;
+	case HOTDMA_LOG_WARNING:
+		pr_warn("hotdma: %pV", &vaf);
+		break;
+	case HOTDMA_LOG_NOTICE:
+		pr_notice("hotdma: %pV", &vaf);
+		break;
+	case HOTDMA_LOG_DEBUG:
+		pr_debug("hotdma: %pV", &vaf);
+		break;
+	case HOTDMA_LOG_INFO:
+	default:
+		pr_info("hotdma: %pV", &vaf);
+		break;
+	}
 	va_end(args);
 }
 EXPORT_SYMBOL_GPL(hotdma_shim_log);
