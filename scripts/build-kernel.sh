@@ -71,6 +71,8 @@ build() {
 	log "kernel $variant: building (about 4.5 min base, longer for debug)"
 	run_step "kernel $variant: build" "$klog" make -C "$SRC" O="$BUILD" -j"$(($(nproc) + 1))" bzImage modules
 	touch "$BUILD/.built"
+	# Keep this build and the previous one of the variant (another checkout may still use it).
+	ls -dt "$KCACHE/$variant"-* | tail -n +3 | xargs -r rm -rf
 }
 
 with_lock "kernel-$variant" build
