@@ -18,7 +18,11 @@ esac
 TARBALL=/usr/src/linux-source-6.1.tar.xz
 [ -f "$TARBALL" ] || die "kernel source" "" "$TARBALL missing (run scripts/install-deps.sh)"
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-key=$( (echo "$pkgver"; gcc --version | head -1) | cat - "$0" "${fragments[@]}" | sha256sum | cut -c1-16)
+# The key covers what decides the kernel: source package version, compiler, the fragments and
+# the way they are applied (KCONFIG_RECIPE below); not the rest of this script.
+KCONFIG_RECIPE="tinyconfig + merge_config.sh -m + olddefconfig"
+key=$( (echo "$pkgver"; gcc --version | head -1; echo "$KCONFIG_RECIPE") | cat - "${fragments[@]}" |
+	sha256sum | cut -c1-16)
 KCACHE=$HOTDMA_CACHE/kernel
 SRC=$KCACHE/src-$pkgver
 BUILD=$KCACHE/$variant-$key
