@@ -64,14 +64,19 @@ build() {
 		return
 	fi
 	unpack
-	rm -rf "$BUILD"
-	mkdir -p "$BUILD"
 	local klog=$LOGD/kernel-$variant.log
-	run_step "kernel $variant: tinyconfig" "$klog.config" make -C "$SRC" O="$BUILD" tinyconfig
-	run_step "kernel $variant: merge fragments" "$klog.merge" \
-		bash -c "cd '$SRC' && scripts/kconfig/merge_config.sh -m -O '$BUILD' '$BUILD/.config' ${fragments[*]}"
-	run_step "kernel $variant: olddefconfig" "$klog.olddef" make -C "$SRC" O="$BUILD" olddefconfig
-	run_step "kernel $variant: verify config" "$klog.verify" verify_config
+	# An interrupted build of the same key resumes (make is incremental); only a directory
+	# without a verified configuration starts from scratch.
+	if [ ! -f "$BUILD/.config-verified" ]; then
+		rm -rf "$BUILD"
+		mkdir -p "$BUILD"
+		run_step "kernel $variant: tinyconfig" "$klog.config" make -C "$SRC" O="$BUILD" tinyconfig
+		run_step "kernel $variant: merge fragments" "$klog.merge" \
+			bash -c "cd '$SRC' && scripts/kconfig/merge_config.sh -m -O '$BUILD' '$BUILD/.config' ${fragments[*]}"
+		run_step "kernel $variant: olddefconfig" "$klog.olddef" make -C "$SRC" O="$BUILD" olddefconfig
+		run_step "kernel $variant: verify config" "$klog.verify" verify_config
+		touch "$BUILD/.config-verified"
+	fi
 	log "kernel $variant: building (about 4.5 min base, longer for debug)"
 	run_step "kernel $variant: build" "$klog" make -C "$SRC" O="$BUILD" -j"$(($(nproc) + 1))" bzImage modules
 	touch "$BUILD/.built"
