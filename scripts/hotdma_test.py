@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPLAT_PATTERNS = [
     r"WARNING:", r"\bBUG[: ]", r"Oops", r"KASAN", r"kernel BUG",
     r"possible recursive locking", r"circular locking dependency",
-    r"inconsistent lock state", r"lockdep", r"unreferenced object",
+    r"inconsistent lock state", r"DEBUG_LOCKS_WARN_ON", r"unreferenced object",
     r"ODEBUG:", r"UBSAN:", r"general protection fault", r"Kernel panic",
     r"rcu: INFO:", r"detected stalls", r"INFO: task .* blocked",
     r"DMA-API:", r"Call Trace:", r"stack-protector",
