@@ -28,7 +28,7 @@ SPLAT_PATTERNS = [
     r"inconsistent lock state", r"DEBUG_LOCKS_WARN_ON", r"unreferenced object",
     r"ODEBUG:", r"UBSAN:", r"general protection fault", r"Kernel panic",
     r"rcu: INFO:", r"detected stalls", r"INFO: task .* blocked",
-    r"DMA-API:", r"Call Trace:", r"stack-protector",
+    r"DMA-API: .*(device driver|exceeded)", r"Call Trace:", r"stack-protector",
 ]
 SPLAT_RE = re.compile("|".join(SPLAT_PATTERNS))
 TIMESTAMP_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?")
