@@ -12,17 +12,21 @@ check() {
 	if "$@"; then result "$name" PASS; else result "$name" FAIL "command failed: $*"; fi
 }
 
-# qmp JSON: have the host run a QMP command; prints the host's one-line reply.
-# The reply comes back on ttyS1 so it never mixes with kernel output.
-QMP_SEQ=0
+# qmp JSON: have the host run a QMP command; prints the host's one-line reply on stdout (the
+# request goes to the console on stderr, so $(qmp ...) works). The reply comes back on ttyS1,
+# which is opened before the request goes out: a reply that arrives while the port is closed
+# is dropped by the UART driver. Sequence numbers live in a file because $(...) is a subshell.
 qmp() {
-	QMP_SEQ=$((QMP_SEQ + 1))
+	local seq line
+	seq=$(($(cat /tmp/.qmp-seq 2>/dev/null || echo 0) + 1))
+	echo $seq >/tmp/.qmp-seq
 	[ -f /tmp/.ttyS1-raw ] || { stty -F /dev/ttyS1 raw -echo 115200 && touch /tmp/.ttyS1-raw; }
-	echo "@@QMP $QMP_SEQ $1"
-	local line
-	while read -r line </dev/ttyS1; do
-		case $line in "$QMP_SEQ "*) echo "${line#"$QMP_SEQ" }"; return 0 ;; esac
-	done
+	{
+		echo "@@QMP $seq $1" >&2
+		while read -r line; do
+			case $line in "$seq "*) echo "${line#"$seq" }"; return 0 ;; esac
+		done
+	} </dev/ttyS1
 	return 1
 }
 

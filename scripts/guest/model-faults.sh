@@ -16,14 +16,6 @@ if [ "$(count_channels)" != 8 ]; then
 	exit 0
 fi
 
-# qom_set DEV PROP VALUE (VALUE already JSON-quoted if a string)
-qom_set() {
-	qmp "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/$1\",\"property\":\"$2\",\"value\":$3}}"
-}
-qom_get() {
-	qmp "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/$1\",\"property\":\"$2\"}}"
-}
-
 # The QEMU id of a channel's device: ioatN sits behind root port rpN, which the guest
 # numbers bus N+1.
 qemu_id_of() {

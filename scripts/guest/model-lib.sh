@@ -2,6 +2,19 @@
 
 DMATEST=/sys/module/dmatest/parameters
 
+# Older name of lib.sh's qmp, still used by the ioat-* scripts.
+model_qmp() {
+	qmp "$@"
+}
+
+# qom_set ID PROP JSON-VALUE / qom_get ID PROP: on the device with QEMU id ID.
+qom_set() {
+	qmp "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/$1\",\"property\":\"$2\",\"value\":$3}}"
+}
+qom_get() {
+	qmp "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/$1\",\"property\":\"$2\"}}"
+}
+
 # ioat_channels: the dmaengine channels of bound I/OAT devices, one per line.
 ioat_channels() {
 	local c
@@ -51,8 +64,9 @@ count_devices() {
 
 # dmatest_run ITERATIONS CHANNEL... [-- PARAM=VALUE...]: one dmatest run over the given
 # channels, in parallel. Every other parameter is written before `channel`, because the
-# channel setter snapshots them (dmatest.c:1091-1115, spec §6.4). Prints the summaries
-# to /tmp/dmatest.log; returns when every thread is done.
+# channel setter snapshots them (dmatest.c:1091-1115, spec §6.4). Leaves the kernel log of
+# the run in /tmp/dmatest.log; returns when every thread is done and the channels are
+# released (reading `run` after the run drops them).
 dmatest_run() {
 	local iters=$1 ch p
 	shift
@@ -63,8 +77,6 @@ dmatest_run() {
 	done
 	[ "${1:-}" = "--" ] && shift
 	[ -d $DMATEST ] || insmod /lib/modules/intree/dmatest.ko || return 1
-	# Reading `run` drops the channels of a finished run.
-	cat $DMATEST/run >/dev/null
 	echo 0 >$DMATEST/polled
 	echo 3000 >$DMATEST/timeout
 	echo "$iters" >$DMATEST/iterations
@@ -77,6 +89,9 @@ dmatest_run() {
 	done
 	echo 1 >$DMATEST/run
 	cat $DMATEST/wait >/dev/null
+	# Hand the channels back at once: 6.1's ioatdma warns (kernfs, dma_pool_destroy) when
+	# a device is removed while a client still holds one of its channels.
+	cat $DMATEST/run >/dev/null
 	dmesg >/tmp/dmatest.log
 }
 

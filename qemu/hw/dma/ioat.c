@@ -2,10 +2,10 @@
  * Intel I/OAT ("QuickData", Crystal Beach 3.x) DMA engine model for the
  * hotdma rig.
  *
- * The model is written against the programming model in
- * docs/ioat-programming-model.md (referred to as "spec §n" below), whose
- * ground truth is Linux 6.1 drivers/dma/ioat/.  The unmodified 6.1 ioatdma
- * driver and dmatest are its reference peer.
+ * The model is written against the hotdma I/OAT programming model
+ * (ioat-programming-model.md in the shared design docs, "spec §n" below),
+ * whose ground truth is Linux 6.1 drivers/dma/ioat/.  The unmodified 6.1
+ * ioatdma driver and dmatest are its reference peer.
  *
  * What it models:
  *  - PCI identity 8086:2021 (SKX, CBVER 0x32) by default, or any ID/CBVER
@@ -28,13 +28,15 @@
  *   fault=none|read-error|write-error|stall|dead  fault-channel=-1|0..3
  * bandwidth, latency, fault and fault-channel can also be changed at run
  * time with qom-set.  Set fault-channel before fault: the fault is applied
- * to the channels selected at the moment it is set.
+ * to the channels selected at the moment it is set.  read-error and
+ * write-error are one-shot per channel (qom-get shows "none" once used).
+ *
+ * Tracing (off by default): -trace 'ioat_*'.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
@@ -217,8 +219,6 @@ struct IoatState {
     uint8_t *buf;           /* bounce buffer, IOAT_CHUNK bytes */
     IoatChan chan[IOAT_MAX_CHANNELS];
 };
-
-static void ioat_chan_run(IoatChan *c);
 
 static bool ioat_throttled(IoatState *s)
 {
@@ -517,7 +517,7 @@ static void ioat_chan_complete(IoatChan *c)
     }
 }
 
-/* Runs from the channel's bottom half and throttle timer, under the BQL. */
+/* Runs from the channel's bottom half, under the BQL. */
 static void ioat_chan_run(IoatChan *c)
 {
     uint64_t budget = IOAT_BATCH_BYTES;
@@ -554,9 +554,16 @@ static void ioat_chan_bh(void *opaque)
     ioat_chan_run(opaque);
 }
 
+/*
+ * The throttle timer only hands over to the bottom half: that one runs under
+ * the device's reentrancy guard, so a descriptor aimed at our own BAR cannot
+ * re-enter the MMIO handlers in the middle of ioat_chan_run().
+ */
 static void ioat_chan_timer(void *opaque)
 {
-    ioat_chan_run(opaque);
+    IoatChan *c = opaque;
+
+    qemu_bh_schedule(c->bh);
 }
 
 /* ---- Channel commands ---- */
