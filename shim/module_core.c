@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Module glue of hotdma.ko: init/exit and module metadata. Forwarding only. */
+/* Module glue of hotdma.ko: init/exit, parameters and module metadata. Forwarding only. */
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <hotdma/shim/entry.h>
+#include <hotdma/shim/params.h>
+
+unsigned int hotdma_drain_timeout_ms = 5000;
+EXPORT_SYMBOL_GPL(hotdma_drain_timeout_ms);
+module_param_named(drain_timeout_ms, hotdma_drain_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(drain_timeout_ms,
+		 "How long a device removal waits for its channel references to drain before reporting the holders and going offline anyway (ms)");
 
 static int __init hotdma_module_init(void)
 {

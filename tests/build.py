@@ -118,9 +118,12 @@ def checkpatch(ctx):
 def clang_format(ctx):
     files = sorted(glob.glob(os.path.join(ROOT, "*", "*.cpp")) +
                    glob.glob(os.path.join(ROOT, "*", "*.hpp")) +
+                   glob.glob(os.path.join(ROOT, "include", "hotdma", "*.hpp")) +
                    glob.glob(os.path.join(ROOT, "include", "hotdma", "*", "*.hpp")) +
+                   glob.glob(os.path.join(ROOT, "*", "*.h")) +
                    glob.glob(os.path.join(ROOT, "include", "hotdma", "rt", "*.h")))
-    files = [f for f in files if "/tools/" not in f and "/qemu/" not in f]
+    files = sorted({f for f in files if "/tools/" not in f and "/qemu/" not in f and
+                    "/shim/" not in f and not (f.endswith(".h") and "/kunit/" in f)})
     p = sh("clang-format", "--dry-run", "--Werror", "--style=file", *files)
     bad = sorted({l.split(":")[0] for l in p.stdout.splitlines() if ": error:" in l})
     return [Case("clang-format", p.returncode == 0 and bool(files),

@@ -2,11 +2,6 @@
 
 DMATEST=/sys/module/dmatest/parameters
 
-# Older name of lib.sh's qmp, still used by the ioat-* scripts.
-model_qmp() {
-	qmp "$@"
-}
-
 # qom_set ID PROP JSON-VALUE / qom_get ID PROP: on the device with QEMU id ID.
 qom_set() {
 	qmp "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/$1\",\"property\":\"$2\",\"value\":$3}}"

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The core's static key ("some device is being removed"). Forwarding only. */
+#include <linux/module.h>
+#include <linux/jump_label.h>
+#include <linux/kconfig.h>
+#include <hotdma/shim/static_key.h>
+
+/* The inline C++ hot path emits __jump_table entries in the format of this configuration. */
+#if IS_ENABLED(CONFIG_HAVE_JUMP_LABEL_HACK) ? !HOTDMA_JUMP_LABEL_HACK : HOTDMA_JUMP_LABEL_HACK
+#error "HOTDMA_JUMP_LABEL_HACK disagrees with the kernel configuration"
+#endif
+#if IS_ENABLED(CONFIG_PREEMPTION) ? !HOTDMA_PREEMPT : HOTDMA_PREEMPT
+#error "HOTDMA_PREEMPT disagrees with the kernel configuration"
+#endif
+#if !IS_ENABLED(CONFIG_JUMP_LABEL) || !IS_ENABLED(CONFIG_X86_64) || !IS_ENABLED(CONFIG_SMP)
+#error "the inline hot path needs x86_64 SMP jump labels (%gs per-CPU and __jump_table)"
+#endif
+
+/* The C++ side emits 8-byte __jump_table key fields and %gs-relative 8-byte per-CPU loads. */
+static_assert(sizeof(void *) == 8);
+
+DEFINE_STATIC_KEY_FALSE(hotdma_removal_key);
+EXPORT_SYMBOL_GPL(hotdma_removal_key);
+
+void hotdma_shim_removal_key_inc(void)
+{
+	static_branch_inc(&hotdma_removal_key);
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_removal_key_inc);
+
+void hotdma_shim_removal_key_dec(void)
+{
+	static_branch_dec(&hotdma_removal_key);
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_removal_key_dec);
+
+int hotdma_shim_removal_key_enabled(void)
+{
+	return static_key_enabled(&hotdma_removal_key);
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_removal_key_enabled);
