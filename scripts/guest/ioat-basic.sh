@@ -5,10 +5,7 @@
 . /guest/ioat-lib.sh
 
 ITER=1000
-sfx=
-for arg in $(cat /proc/cmdline); do
-	case $arg in hotdma.suffix=*) sfx=${arg#hotdma.suffix=} ;; esac
-done
+sfx=$(cmdline_arg hotdma.suffix)
 
 insmod $M/hotdma.ko
 ktap_module hotdma_ioat_kunit.ko

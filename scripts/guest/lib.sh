@@ -1,5 +1,13 @@
 # Guest-side helpers for hotdma test scripts (sourced).
 
+# cmdline_arg KEY: the value of KEY=value on the kernel command line (empty if absent).
+cmdline_arg() {
+	local arg
+	for arg in $(cat /proc/cmdline); do
+		case $arg in "$1"=*) echo "${arg#"$1"=}" ;; esac
+	done
+}
+
 # result NAME PASS|FAIL [DETAIL]: one counted test case.
 result() {
 	echo "@@RESULT $1 $2 ${3:-}"

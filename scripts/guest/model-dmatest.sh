@@ -6,10 +6,7 @@
 . /guest/model-lib.sh
 
 ITER=1000
-sfx=
-for arg in $(cat /proc/cmdline); do
-	case $arg in hotdma.suffix=*) sfx=${arg#hotdma.suffix=} ;; esac
-done
+sfx=$(cmdline_arg hotdma.suffix)
 
 load_intree_ioat
 chans=$(ioat_channels | tr '\n' ' ')
