@@ -5,4 +5,4 @@ source "$(dirname "$0")/lib.sh"
 
 bash "$HOTDMA_ROOT/scripts/install-deps.sh"
 bash "$HOTDMA_ROOT/scripts/prepare.sh" base
-exec python3 "$HOTDMA_ROOT/scripts/vm.py" --variant base --ioat 2 --guest demo.sh --echo "$@"
+exec python3 "$HOTDMA_ROOT/scripts/vm.py" --variant base --ioat 2 --tcg-thread single --guest demo.sh --echo "$@"

@@ -26,6 +26,8 @@ def main():
     ap.add_argument("--iommu", action="store_true")
     ap.add_argument("--cpus", type=int, default=2)
     ap.add_argument("--numa", type=int, default=0)
+    ap.add_argument("--tcg-thread", default="multi", choices=("multi", "single"),
+                    help="single: one host thread for all vCPUs (see Vm.tcg_thread)")
     ap.add_argument("--append", default="")
     ap.add_argument("--timeout", type=int, default=600)
     ap.add_argument("--echo", action="store_true", help="print the guest console as it runs")
@@ -43,7 +45,7 @@ def main():
         name="vm", guest=args.guest, timeout=args.timeout,
         vm=hotdma_test.Vm(variant=args.variant, cpus=args.cpus, ioat=args.ioat,
                           ioat_props=args.ioat_props, iommu=args.iommu, numa=args.numa,
-                          append=args.append))
+                          append=args.append, tcg_thread=args.tcg_thread))
     os.makedirs(os.path.dirname(args.log), exist_ok=True)
     run = hotdma_test.run_vm(test, kernel, initrd, args.log, qemu=qemu, echo=args.echo)
     for c in run.cases:

@@ -12,4 +12,13 @@ rig_kunit = Test(
 )
 rig_kunit.variants = ("base", "debug")
 
-TESTS = [rig_kunit]
+# What `make demo` shows must keep working: hot-remove of a device under a running client.
+demo = Test(
+    name="rig/demo",
+    guest="demo.sh",
+    vm=Vm(cpus=2, ioat=2, tcg_thread="single"),
+    expect=("demo",),
+    timeout=300,
+)
+
+TESTS = [rig_kunit, demo]
