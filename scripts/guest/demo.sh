@@ -11,7 +11,7 @@ done
 echo "== insmod hotdma.ko hotdma_ioat.ko"
 load_hotdma_ioat || { result demo FAIL "modules did not load"; exit 1; }
 grep hotdma /proc/modules
-dmesg | grep "hotdma" | sed 's/^/  /'
+dmesg | grep "hotdma:" | sed 's/^/  /'
 show_debugfs() {
 	for f in /sys/kernel/debug/hotdma/*/state /sys/kernel/debug/hotdma/*/*/state; do
 		[ -f "$f" ] && echo "  ${f#/sys/kernel/debug/hotdma/}: $(cat "$f" | tr '\n' ' ')"
@@ -27,7 +27,7 @@ sleep 1
 echo "-- QMP device_del ioat1 (pciehp removes it after its 5 s attention-button delay)"
 qmp '{"execute":"device_del","arguments":{"id":"ioat1"}}'
 for i in $(seq 1 300); do
-	case $(qom_get ioat1 type) in *'"error"'*) break ;; esac
+	case $(qom_get ioat1 type 2>/dev/null) in *'"error"'*) break ;; esac
 	sleep 0.1
 done
 echo "-- ioat1 is gone; channels now:"
