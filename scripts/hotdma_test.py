@@ -120,12 +120,6 @@ class Qmp:
             return msg
 
 
-def qemu_binary():
-    out = subprocess.run(["bash", os.path.join(ROOT, "qemu/build.sh")], check=True,
-                         stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()
-    return out[-1]
-
-
 def qemu_command(qemu, kernel, initrd, vm, test_name, guest, env, workdir):
     args = [qemu, "-M", "q35", "-accel", "tcg,thread=" + vm.tcg_thread, "-cpu", vm.cpu_model,
             "-smp", str(vm.cpus), "-m", str(vm.mem_mb), "-nodefaults", "-no-reboot",
@@ -180,8 +174,7 @@ class Run:
         self.problems = []
 
 
-def run_vm(test, kernel_dir, initrd, log_path, qemu=None, echo=False):
-    qemu = qemu or qemu_binary()
+def run_vm(test, kernel_dir, initrd, log_path, qemu, echo=False):
     run = Run(test, log_path)
     kernel = os.path.join(kernel_dir, "arch/x86/boot/bzImage")
     with tempfile.TemporaryDirectory(prefix="hotdma-vm-") as workdir:
