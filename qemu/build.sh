@@ -1,17 +1,21 @@
 #!/bin/bash
 # Builds QEMU 7.2 (x86_64 target only) from Debian's `qemu` source package with the
-# hotdma I/OAT model (qemu/hw/dma/) added through qemu/integration.patch.
+# hotdma I/OAT model (qemu/hw/dma/) added through qemu/integration.patch, and the upstream
+# fixes in qemu/patches/ (backports, applied in name order; each names its upstream commit).
 #
 # Cache: $HOTDMA_CACHE/qemu/
-#   src-<base>/   unpacked Debian source + build dir, keyed by the source version, this
-#                 script and the integration patch. Kept so that a model change rebuilds
-#                 incrementally (seconds) instead of from scratch (~11 min).
+#   src-<base>/   unpacked Debian source + build dir, keyed by the source version, the
+#                 configure flags, the integration patch and qemu/patches/. Kept so that
+#                 a model change rebuilds incrementally (seconds) instead of from scratch
+#                 (~11 min).
 #   bin-<full>/   the finished binary, keyed by <base> plus the model sources.
 # Prints the path of qemu-system-x86_64 on stdout.
 source "$(dirname "$0")/../scripts/lib.sh"
 
 QDIR=$HOTDMA_ROOT/qemu
 MODEL_FILES=("$QDIR/hw/dma/ioat.c" "$QDIR/hw/dma/trace-events")
+PATCHES=("$QDIR"/patches/*.patch)
+[ -f "${PATCHES[0]}" ] || die "QEMU patches" "" "no qemu/patches/*.patch (checkout incomplete?)"
 CONFIGURE_FLAGS=(
 	--target-list=x86_64-softmmu --without-default-devices
 	--disable-docs --disable-tools --disable-guest-agent --disable-debug-info
@@ -24,8 +28,10 @@ dsc=$(apt-get source --print-uris qemu 2>/dev/null | awk "/\.dsc'/{print \$2; ex
 [ -n "$dsc" ] || die "qemu source lookup" "" \
 	"apt-get source --print-uris qemu found no .dsc (is there a deb-src entry? run scripts/install-deps.sh)"
 # The key covers what decides the binary: Debian source version, configure flags, the
-# integration patch (and, for the full key, the model). This script's own logic does not.
-base=$(printf '%s\n%s\n' "$dsc" "${CONFIGURE_FLAGS[*]}" | cat - "$QDIR/integration.patch" |
+# integration patch and the backports, by name and content (and, for the full key, the
+# model). This script's own logic does not.
+base=$( (printf '%s\n%s\n' "$dsc" "${CONFIGURE_FLAGS[*]}"; cat "$QDIR/integration.patch"
+	for p in "${PATCHES[@]}"; do printf '%s\n' "${p##*/}"; cat "$p"; done) |
 	sha256sum | cut -c1-16)
 full=$(printf '%s\n' "$base" | cat - "${MODEL_FILES[@]}" | sha256sum | cut -c1-16)
 QCACHE=$HOTDMA_CACHE/qemu
@@ -49,6 +55,14 @@ build() {
 		rm -rf "$src.dl"
 		run_step "QEMU integration patch" "$LOGD/qemu-patch.log" \
 			patch -d "$src" -p1 -i "$QDIR/integration.patch"
+		# Exactly as written (--fuzz=0: no context line may differ) and only once
+		# (--forward): a backport that no longer fits a newer Debian source, or that
+		# Debian has since applied itself, stops the build instead of landing elsewhere.
+		local p
+		for p in "${PATCHES[@]}"; do
+			run_step "QEMU patch ${p##*/} (on $dsc)" "$LOGD/qemu-patch-${p##*/}.log" \
+				patch -d "$src" -p1 --forward --fuzz=0 --no-backup-if-mismatch -i "$p"
+		done
 		cp "$src/hw/dma/trace-events" "$src/hw/dma/trace-events.debian"
 		install_model "$src"
 		mkdir -p "$src/build"

@@ -7,6 +7,13 @@ PACKAGES=(
 	busybox-static seabios ipxe-qemu spin dpkg-dev xz-utils socat python3
 	ninja-build meson libglib2.0-dev libpixman-1-dev pkg-config zlib1g-dev
 	libslirp-dev libfdt-dev rsync kmod python3-venv binutils clang-format
+	iperf3 patch
+	# The stock test variant: Debian's own kernel and the headers users build against.
+	linux-image-amd64 linux-headers-amd64
+	# host/: the core in user space (GoogleTest, Google Benchmark, callgrind).
+	libgtest-dev libbenchmark-dev valgrind
+	# make bench: the report's plots.
+	gnuplot-nox
 )
 
 missing=()

@@ -29,6 +29,19 @@ hash_inputs() {
 	done | sha256sum | cut -c1-16
 }
 
+# mirror_sources SRC DEST: SRC's Kbuild inputs into DEST; objects already in DEST are kept
+# (not deleted) so rebuilds are incremental. A file is copied when its content differs and
+# then gets the copy's time, not SRC's (no rsync -t): a source edited while a build ran has an
+# older time than the object that build made from the old text, and make would keep the stale
+# object (seen: a KUnit module built without the case just added).
+mirror_sources() {
+	rsync -rlD --checksum --delete --prune-empty-dirs \
+		--exclude=/out/ --exclude=/.git/ --exclude=/qemu/ --exclude=/tools/ \
+		--exclude=/tests/ --exclude=/scripts/ --include='*/' --include=/Kbuild \
+		--include=/Makefile --include='*.c' --include='*.cpp' --include='*.h' \
+		--include='*.hpp' --exclude='*' "$1/" "$2/"
+}
+
 # run_step NAME LOGFILE CMD...: run a step with its output in LOGFILE; fail loudly.
 run_step() {
 	local name=$1 logf=$2
@@ -41,11 +54,13 @@ run_step() {
 }
 
 # A lock so two runs (e.g. CI and a developer) never build the same cache entry at once.
+# Locks nest (a variant's build takes the source's lock): each call has its own descriptor.
 with_lock() {
-	local lockname=$1
+	local lockname=$1 lockfd
 	shift
 	exec {lockfd}>"$HOTDMA_CACHE/$lockname.lock"
 	flock "$lockfd"
 	"$@"
 	flock -u "$lockfd"
+	exec {lockfd}>&-
 }

@@ -8,6 +8,7 @@ import subprocess
 from hotdma_test import Case, ROOT, StaticCheck, kernel_source_dir
 
 OUT = os.environ.get("HOTDMA_OUT") or os.path.join(ROOT, "out")
+OBJTOOL_DONE = "hotdma: objtool exit 0"   # a record's last line on success (Kbuild)
 BAD_UNDEFINED = re.compile(r"^(__cxa_|_Unwind_|__gxx_|_ZSt|__dso_handle|_ZdlPv$|_Znwm$|_Znam$)")
 
 
@@ -69,33 +70,142 @@ def module_info(ctx):
     return cases
 
 
+def is_cxx_object(obj):
+    """Built by the C++ rule: from a .cpp of the same name, the runtime's per-module copies,
+    or any other object whose command is the C++ compiler's (a source built twice)."""
+    cmd = os.path.join(os.path.dirname(obj), "." + os.path.basename(obj) + ".cmd")
+    if os.path.exists(obj[:-2] + ".cpp") or os.path.basename(obj).startswith("cxxrt-"):
+        return True
+    if os.path.exists(cmd):
+        with open(cmd) as f:
+            return "-std=gnu++20" in f.readline()
+    return False
+
+
 def objtool_clean(ctx):
-    """objtool ran on every C++ object and printed nothing."""
-    cases = []
-    log = os.path.join(OUT, "logs", "modules-%s.log" % ctx.variant)
-    text = open(log).read() if os.path.exists(log) else ""
-    noise = [l for l in text.splitlines() if "objtool" in l or "warning:" in l.lower()]
-    cases.append(Case("objtool-silent", bool(text) and not noise,
-                      "no module build log" if not text else "; ".join(noise[:5])))
+    """objtool ran on every C++ object and printed nothing, read from each object's own record
+    (.<obj>.objtool, written by the C++ rule in Kbuild in the command that built the object):
+    an object the last incremental build did not rebuild keeps its record, warnings and all."""
     build = os.path.join(OUT, "build", ctx.variant)
+    missing, noisy = [], []
+    # The C++ objects of the modules that were built (Kbuild lists each module's objects in
+    # <module>.mod; a kernel without KUnit builds no KUnit suites and so none of their hooks).
     cpp_objs = []
-    for src in glob.glob(os.path.join(build, "**", "*.cpp"), recursive=True):
-        rel = os.path.relpath(src, build)
-        if rel.startswith("rt/"):
-            continue
-        cpp_objs.append(src[:-4] + ".o")
-    cpp_objs += glob.glob(os.path.join(build, "rt", "cxxrt-*.o"))
-    missing = []
+    for ko in modules(ctx):
+        mod = os.path.join(build, os.path.basename(ko)[:-3] + ".mod")
+        objs = open(mod).read().split() if os.path.exists(mod) else []
+        if not objs:
+            missing.append("%s (no object list %s)" % (os.path.basename(ko), mod))
+        cpp_objs += [o for o in (os.path.join(build, x) for x in objs) if is_cxx_object(o)]
     for obj in cpp_objs:
+        rel = os.path.relpath(obj, build)
         cmd = os.path.join(os.path.dirname(obj), "." + os.path.basename(obj) + ".cmd")
+        record = os.path.join(os.path.dirname(obj), "." + os.path.basename(obj) + ".objtool")
+        if not os.path.exists(obj):
+            missing.append(rel + " (not built)")
+            continue
         if not os.path.exists(cmd) or "tools/objtool/objtool" not in open(cmd).read():
-            missing.append(os.path.relpath(obj, build))
+            missing.append(rel)
             continue
         secs = sh("readelf", "-SW", obj).stdout
         if ".return_sites" not in secs and ".orc_unwind" not in secs:
-            missing.append(os.path.relpath(obj, build) + " (no objtool annotations)")
-    cases.append(Case("objtool-ran-on-every-cxx-object", bool(cpp_objs) and not missing,
-                      "no C++ objects" if not cpp_objs else "not run on: %s" % missing))
+            missing.append(rel + " (no objtool annotations)")
+        if not os.path.exists(record) or os.path.getmtime(record) < os.path.getmtime(obj):
+            missing.append(rel + " (no objtool record as new as the object)")
+            continue
+        lines = open(record).read().splitlines()
+        if lines[-1:] != [OBJTOOL_DONE]:
+            noisy.append("%s: record does not end with %r (last line: %r)"
+                         % (rel, OBJTOOL_DONE, lines[-1] if lines else "<empty>"))
+        out = [l for l in lines[:-1] if l != OBJTOOL_DONE]
+        if out:
+            noisy.append("%s: %s" % (rel, " | ".join(out[:3])))
+    return [
+        Case("objtool-ran-on-every-cxx-object", bool(cpp_objs) and not missing,
+             "no C++ objects in %s" % build if not cpp_objs else "not run on: %s" % missing),
+        Case("objtool-silent", bool(cpp_objs) and not noisy, "; ".join(noisy[:5])),
+    ]
+
+
+# ---- KUnit pins ------------------------------------------------------------------------------
+KUNIT_CASE_RE = re.compile(r"\bKUNIT_CASE(?:_SLOW|_PARAM|_PARAM_ATTR|_ATTR)?\(\s*(\w+)")
+
+
+def strip_c_comments(text):
+    return re.sub(r"//[^\n]*", "", re.sub(r"/\*.*?\*/", "", text, flags=re.S))
+
+
+def kunit_source_cases(path):
+    """[suite/case] of the suites a KUnit C file registers, in its tables' order."""
+    text = strip_c_comments(open(path).read())
+    arrays = {m.group(1): KUNIT_CASE_RE.findall(m.group(2)) for m in re.finditer(
+        r"struct\s+kunit_case\s+(\w+)\s*\[\s*\]\s*=\s*\{(.*?)\n\s*\};", text, re.S)}
+    suites = {}
+    for m in re.finditer(r"struct\s+kunit_suite\s+(\w+)\s*=\s*\{(.*?)\n\s*\};", text, re.S):
+        name = re.search(r"\.name\s*=\s*\"([^\"]+)\"", m.group(2))
+        cases = re.search(r"\.test_cases\s*=\s*(\w+)", m.group(2))
+        suites[m.group(1)] = (name.group(1) if name else None, cases.group(1) if cases else None)
+    registered = []
+    for m in re.finditer(r"\bkunit_test_suites?\s*\(([^;]*)\)\s*;", text):
+        registered += re.findall(r"&?\s*(\w+)", m.group(1))
+    out = []
+    for var in registered:
+        name, arr = suites.get(var, (None, None))
+        for case in arrays.get(arr, []):
+            out.append("%s/%s" % (name, case))
+        if not arrays.get(arr):
+            out.append("%s/<no cases found in the source>" % (name or var))
+    return out
+
+
+def kbuild_modules():
+    """{module: [objects]} from the top-level Kbuild's <module>-y lists."""
+    text = open(os.path.join(ROOT, "Kbuild")).read().replace("\\\n", " ")
+    mods = {}
+    for m in re.finditer(r"^(\w+)-y\s*[:+]?=\s*(.*)$", text, re.M):
+        if m.group(1) in ("obj", "ccflags", "subdir-ccflags"):
+            continue
+        mods.setdefault(m.group(1), []).extend(m.group(2).split())
+    return mods
+
+
+def kunit_pins(ctx):
+    """Every KUnit module's pin file (tests/kunit/<mod>.cases) lists exactly the suites/cases
+    of its source, and every KUnit module is run by some VM test (Test.kunit)."""
+    import check  # scripts/check.py: every test definition
+    from hotdma_test import kunit_pins as read_pins
+    run_by_tests = {m for t in check.load_tests() for m in getattr(t, "kunit", ())}
+    cases, seen = [], set()
+    for mod, objs in sorted(kbuild_modules().items()):
+        sources = [os.path.join(ROOT, o[:-2] + ".c") for o in objs if o.startswith("kunit/")]
+        sources = [f for f in sources if os.path.exists(f) and
+                   re.search(r"\bkunit_test_suites?\s*\(", open(f).read())]
+        if not sources:
+            continue
+        seen.add(mod)
+        src = [c for f in sources for c in kunit_source_cases(f)]
+        pins = read_pins(mod)
+        problems = []
+        if pins is None:
+            problems.append("no tests/kunit/%s.cases; the source has: %s" % (mod, src))
+        else:
+            gone = [c for c in pins if c not in src]
+            new = [c for c in src if c not in pins]
+            if gone:
+                problems.append("pinned but not in the source: %s" % gone)
+            if new:
+                problems.append("in the source but not pinned (add to tests/kunit/%s.cases): %s"
+                                % (mod, new))
+            if len(set(src)) != len(src):
+                problems.append("a case is registered twice: %s" % src)
+        if mod + ".ko" not in run_by_tests:
+            problems.append("no VM test loads %s.ko (Test.kunit)" % mod)
+        cases.append(Case(mod + "/kunit-pins", not problems, "; ".join(problems)))
+    for pin in sorted(glob.glob(os.path.join(ROOT, "tests", "kunit", "*.cases"))):
+        mod = os.path.basename(pin)[:-len(".cases")]
+        if mod not in seen:
+            cases.append(Case(mod + "/kunit-pins", False,
+                              "pin file for a module Kbuild does not build from kunit/*.c"))
     return cases
 
 
@@ -131,9 +241,10 @@ def clang_format(ctx):
 
 
 TESTS = [
-    StaticCheck("build/sections", module_sections, variants=("base", "debug")),
-    StaticCheck("build/modinfo", module_info),
-    StaticCheck("build/objtool", objtool_clean, variants=("base", "debug")),
+    StaticCheck("build/sections", module_sections, variants=("base", "debug", "stock")),
+    StaticCheck("build/modinfo", module_info, variants=("base", "stock")),
+    StaticCheck("build/objtool", objtool_clean, variants=("base", "debug", "stock")),
+    StaticCheck("build/kunit-pins", kunit_pins),
     StaticCheck("style/checkpatch", checkpatch),
     StaticCheck("style", clang_format),
 ]

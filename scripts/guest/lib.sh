@@ -13,6 +13,35 @@ result() {
 	echo "@@RESULT $1 $2 ${3:-}"
 }
 
+# run CMD...: run CMD (a command or a function); when it fails, the whole run fails: the host
+# sees "@@RUN-FAILED" on the console and /init turns the guest's exit status non-zero. The
+# script goes on, so later cases still report. Returns CMD's status. Every command of a guest
+# script that is not itself a case (check/result) goes through run or put.
+run() {
+	"$@"
+	local rc=$?
+	[ $rc -eq 0 ] || run_failed "rc=$rc: $*"
+	return $rc
+}
+
+# put FILE VALUE...: write VALUE to FILE (sysfs, debugfs, procfs); a failing write fails the
+# run like run does.
+put() {
+	local f=$1
+	shift
+	if ! echo "$*" >"$f"; then
+		run_failed "echo '$*' >$f"
+		return 1
+	fi
+}
+
+# run_failed WHAT: record a failed command (to stderr, so it reaches the console even inside
+# $(...)); /init reads the file, the host the line.
+run_failed() {
+	echo "@@RUN-FAILED $*" >&2
+	echo "$*" >>/tmp/.run-failed
+}
+
 # check NAME CMD...: run CMD, PASS if it succeeds.
 check() {
 	local name=$1
@@ -43,6 +72,11 @@ qmp() {
 ktap_module() {
 	local mod=$1
 	shift
+	# A kernel without KUnit (stock): the host expects no KTAP from this run (without_kunit).
+	if [ "$(cmdline_arg hotdma.kunit)" = 0 ]; then
+		echo "ktap_module: $mod not loaded (hotdma.kunit=0: this kernel has no KUnit)"
+		return 0
+	fi
 	echo "@@KTAP-BEGIN $mod"
 	insmod "/lib/modules/hotdma/$mod" "$@"
 	local rc=$?
@@ -50,7 +84,39 @@ ktap_module() {
 	return $rc
 }
 
+# ktap_unload NAME: rmmod (through run) of a module ktap_module loaded; nothing where
+# ktap_module loads nothing (hotdma.kunit=0).
+ktap_unload() {
+	[ "$(cmdline_arg hotdma.kunit)" = 0 ] && return 0
+	run rmmod "$1"
+}
+
 load_intree_ioat() {
-	insmod /lib/modules/intree/dca.ko 2>/dev/null
-	insmod /lib/modules/intree/ioatdma.ko "$@"
+	run insmod /lib/modules/intree/dca.ko &&
+		run insmod /lib/modules/intree/ioatdma.ko "$@"
+}
+
+# qmp_run JSON: qmp for a command that must succeed: prints QEMU's reply; one that is not a
+# "return" fails the run.
+qmp_run() {
+	local reply
+	reply=$(qmp "$1")
+	echo "$reply"
+	case $reply in *'"return"'*) return 0 ;; esac
+	run_failed "QMP $1: $reply"
+	return 1
+}
+
+# qmp_device_gone ID: 0 when QEMU says the device with id ID does not exist (DeviceNotFound),
+# 1 while it exists; anything else (a rig error, another QMP error) fails the run and
+# returns 2, so a loop waiting for a removal never takes a broken rig for a removed device.
+qmp_device_gone() {
+	local reply
+	reply=$(qmp "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/$1\",\"property\":\"type\"}}")
+	case $reply in
+	*'"class": "DeviceNotFound"'*) return 0 ;;
+	*'"return"'*) return 1 ;;
+	esac
+	run_failed "qom-get of $1: unexpected reply: $reply"
+	return 2
 }

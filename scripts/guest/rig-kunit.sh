@@ -1,9 +1,9 @@
 # Load the core, run the C++ runtime KUnit suite, unload everything.
 . /guest/lib.sh
 
-insmod /lib/modules/hotdma/hotdma.ko
+run insmod /lib/modules/hotdma/hotdma.ko
 check hotdma-loads grep -q '^hotdma ' /proc/modules
-ktap_module hotdma_rt_kunit.ko
-rmmod hotdma_rt_kunit
-rmmod hotdma
+run ktap_module hotdma_rt_kunit.ko
+ktap_unload hotdma_rt_kunit
+run rmmod hotdma
 check hotdma-unloads sh -c '! grep -q "^hotdma " /proc/modules'
