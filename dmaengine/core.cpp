@@ -7,6 +7,8 @@
 // channel they load cannot be freed under them.
 #include "core.hpp"
 #include <hotdma/shim/log.h>
+#include <hotdma/shim/module.h>
+#include <hotdma/shim/params.h>
 #include <hotdma/shim/percpu.h>
 
 namespace hotdma
@@ -15,6 +17,7 @@ namespace hotdma
 constinit Core *core = nullptr;
 // The core's channel lock is held while providers take their own locks: a class of its own.
 static constinit hotdma_shim_lock_key channel_lock_class{};
+static constinit hotdma_shim_lock_key map_lock_class{};
 
 static_assert(__builtin_offsetof(Channel, hot) == 0, "the inline hot path reads ChannelHot");
 static_assert(cap_count <= HOTDMA_TABLE_SLOTS);
@@ -57,13 +60,31 @@ void free_device_id(u32 id)
 	device_ids[id / 64] &= ~(1ull << (id % 64));
 }
 
-s64 Device::ref_sum() const
+s64 Channel::ref_sum() const
 {
 	s64 sum = 0;
 	for (int cpu = 0; cpu < hotdma_shim_nr_cpu_ids(); cpu++)
 		if (hotdma_shim_cpu_possible(cpu))
 			sum += read_once(
-			    *static_cast<s64 *>(hotdma_shim_per_cpu_ptr(percpu_refs, cpu)));
+			    *static_cast<s64 *>(hotdma_shim_per_cpu_ptr(hot.percpu_refs, cpu)));
+	return sum;
+}
+
+s64 Device::ref_cpu(int cpu) const
+{
+	const s64 *counts = static_cast<s64 *>(hotdma_shim_per_cpu_ptr(percpu_refs, cpu));
+	s64 n = 0;
+	for (u32 i = 0; i < channel_count; i++)
+		n += read_once(counts[i]);
+	return n;
+}
+
+s64 Device::ref_sum() const
+{
+	s64 sum = 0;
+	for (int cpu = 0; cpu < hotdma_shim_nr_cpu_ids(); cpu++)
+		if (hotdma_shim_cpu_possible(cpu))
+			sum += ref_cpu(cpu);
 	return sum;
 }
 
@@ -105,7 +126,7 @@ void rebalance_locked(int cpu_going_down)
 	core->devices.for_each([](Device &dev) {
 		for (u32 i = 0; i < dev.channel_count; i++)
 			for (u32 &count : dev.channels[i]->table_count)
-				count = 0;
+				write_once(count, 0u); // debugfs reads them without the mutex
 	});
 	for (int cpu = 0; cpu < hotdma_shim_nr_cpu_ids(); cpu++) {
 		if (!hotdma_shim_cpu_possible(cpu))
@@ -118,11 +139,20 @@ void rebalance_locked(int cpu_going_down)
 			                                   hotdma_shim_cpu_to_node(cpu))
 			                    : nullptr;
 			if (ch)
-				ch->table_count[cap]++;
+				write_once(ch->table_count[cap], ch->table_count[cap] + 1);
 			__atomic_store_n(&row->slot[cap], static_cast<void *>(ch),
 			                 __ATOMIC_RELEASE);
 		}
 	}
+}
+
+void free_device_memory(Device *dev)
+{
+	for (u32 i = 0; i < dev->channel_count; i++)
+		destroy(dev->channels[i]);
+	if (dev->percpu_refs)
+		hotdma_shim_free_percpu(dev->percpu_refs);
+	destroy(dev);
 }
 
 namespace
@@ -140,29 +170,48 @@ struct CoreLock {
 	}
 };
 
-void free_device_memory(Device *dev)
+// After a grace period, in process context: no get/put slow path can still be reading the
+// device (their read sides began before the last reference went, see device_put).
+void free_work_fn(hotdma_shim_rcu_work *work)
 {
-	for (u32 i = 0; i < dev->channel_count; i++)
-		destroy(dev->channels[i]);
-	if (dev->percpu_refs)
-		hotdma_shim_free_percpu(dev->percpu_refs);
-	destroy(dev);
+	Device *dev = reinterpret_cast<Device *>(reinterpret_cast<uptr>(work) -
+	                                         __builtin_offsetof(Device, free_work));
+	struct module *owner = dev->owner;
+	const bool unpin = dev->pinned_last;
+	if (dev->provider)
+		dev->provider->release(*dev);
+	hotdma_shim_mutex_lock(&core->mutex);
+	if (dev->link.linked())
+		core->removed.remove(*dev);
+	hotdma_shim_mutex_unlock(&core->mutex);
+	free_device_memory(dev);
+	// Last: release ran through the module's code.
+	if (unpin)
+		hotdma_shim_module_put(owner);
+	core->pending_frees.sub(1);
 }
 
 Result<Device *> create_device(Provider *provider, const DeviceInfo &info)
 {
 	if (!provider || !info.name || !info.channel_count ||
-	    info.channel_count > max_channels_per_device || !info.caps || (info.caps >> cap_count))
+	    info.channel_count > max_channels_per_device || !info.caps ||
+	    (info.caps >> cap_count) || !info.owner || !info.max_op_length)
 		return Error(-err::inval);
 	Owned<Device> dev(new (gfp::kernel) Device());
 	if (!dev)
 		return Error(-err::nomem);
 	dev->provider = provider;
+	dev->dma_device = info.dma_device;
+	dev->owner = info.owner;
+	dev->max_op_length = info.max_op_length;
 	dev->numa_node = info.numa_node;
 	dev->caps = info.caps;
 	for (usize i = 0; i + 1 < sizeof(dev->name) && info.name[i]; i++)
 		dev->name[i] = info.name[i];
-	dev->percpu_refs = static_cast<s64 *>(hotdma_shim_alloc_percpu(sizeof(s64), sizeof(s64)));
+	// One per-CPU count per channel, side by side (a CPU's counts of one device share its own
+	// cache line; no line is written by two CPUs).
+	dev->percpu_refs = static_cast<s64 *>(
+	    hotdma_shim_alloc_percpu(sizeof(s64) * info.channel_count, sizeof(s64)));
 	if (!dev->percpu_refs)
 		return Error(-err::nomem);
 	for (u32 i = 0; i < info.channel_count; i++) {
@@ -171,25 +220,47 @@ Result<Device *> create_device(Provider *provider, const DeviceInfo &info)
 			free_device_memory(dev.release());
 			return Error(-err::nomem);
 		}
-		ch->hot.percpu_refs = dev->percpu_refs;
+		ch->hot.percpu_refs = dev->percpu_refs + i; // a per-CPU pointer, offset
 		hotdma_shim_spin_lock_init_class(&ch->lock, &channel_lock_class, "hotdma_chan");
+		hotdma_shim_waitqueue_init(&ch->done_wq);
 		dev->channels[dev->channel_count++] = ch;
 	}
 	hotdma_shim_init_completion(&dev->drain_progress);
+	hotdma_shim_spin_lock_init_class(&dev->map_lock, &map_lock_class, "hotdma_map");
+	hotdma_shim_rcu_work_init(&dev->free_work, free_work_fn);
 	return dev.release();
 }
 } // namespace
 
-// The last reference: nothing can reach the device any more (unpublished, drained, off every
-// list); one more grace period covers a put that decremented the count and is still inside
-// hotdma_chan_put_slow (a non-preemptible region) reading chan->device.
-void device_put(Device *dev)
+bool device_get_pinned(Device *dev)
 {
-	if (dev->refcount.sub(1) != 0)
+	if (!hotdma_shim_try_module_get(dev->owner))
+		return false;
+	dev->refs.add(1);
+	return true;
+}
+
+// The last reference: nothing can reach the provider through the device any more (offline,
+// unpublished, drained, off every list). The provider's memory can go at once; the core's own
+// memory waits for a grace period, which covers a put that decremented a count and is still
+// in its read side inside hotdma_chan_put_slow reading chan->device.
+void device_put(Device *dev, Pin pin)
+{
+	if (dev->refs.sub(1) != 0) {
+		if (pin == Pin::held)
+			hotdma_shim_module_put(dev->owner);
 		return;
-	hotdma_shim_synchronize_rcu();
-	dev->provider->release(*dev);
-	free_device_memory(dev);
+	}
+	if (pin == Pin::none && dev->provider) {
+		// The remover's own reference (or an unpinned parked one), in process context,
+		// before its provider's remove() returns: release now, while the module's code is
+		// certainly there. (A detached device's provider was released already.)
+		dev->provider->release(*dev);
+		dev->provider = nullptr;
+	}
+	dev->pinned_last = pin == Pin::held;
+	core->pending_frees.add(1);
+	hotdma_shim_rcu_work_queue(&dev->free_work);
 }
 
 } // namespace hotdma
@@ -268,25 +339,65 @@ extern "C" void hotdma_client_unregister(void) noexcept
 		rebalance_locked(-1);
 }
 
+namespace
+{
+// No public client can reach `ch` any more (it left the table a grace period ago) and none
+// holds it: its per-CPU counts sum to zero, and every operation submitted on it has finished.
+bool exclusively_ours(Channel *ch)
+{
+	if (ch->ref_sum() != 0)
+		return false;
+	unsigned long flags = hotdma_shim_spin_lock_irqsave(&ch->lock);
+	const bool idle = ch->done_seq.load() == ch->last_seq;
+	hotdma_shim_spin_unlock_irqrestore(&ch->lock, flags);
+	return idle;
+}
+} // namespace
+
+// Exclusive for real: the channel leaves the table, then (as a removal does for a device, but
+// for this channel's own counts) a grace period makes every get that loaded it from a slot
+// finish its increment, and the request waits (bounded by drain_timeout_ms) until the public
+// holders have put it and their work on it has finished. A channel whose public users do not
+// let go in time is given back to the table: -EBUSY.
 extern "C" int hotdma_request_channel(u32 caps, hotdma_filter_fn filter, void *ctx,
                                       Channel **out) noexcept
 {
-	CoreLock lock;
 	Channel *found = nullptr;
-	core->devices.for_each([&](Device &dev) {
-		if (found || dev.state != DeviceState::live || (dev.caps & caps) != caps)
-			return;
-		for (u32 i = 0; i < dev.channel_count && !found; i++) {
-			Channel *ch = dev.channels[i];
-			if (!ch->exclusive && (!filter || filter(ch, ctx)))
-				found = ch;
+	{
+		CoreLock lock;
+		core->devices.for_each([&](Device &dev) {
+			if (found || dev.state != DeviceState::live || (dev.caps & caps) != caps)
+				return;
+			for (u32 i = 0; i < dev.channel_count && !found; i++) {
+				Channel *ch = dev.channels[i];
+				if (!ch->exclusive && (!filter || filter(ch, ctx)))
+					found = ch;
+			}
+			// The holder may outlive the device's removal: it pins the provider's
+			// module.
+			if (found && !device_get_pinned(&dev))
+				found = nullptr;
+		});
+		if (!found)
+			return -err::nodev;
+		write_once(found->exclusive, true); // debugfs reads it without the mutex
+		rebalance_locked(-1);
+	}
+	hotdma_shim_synchronize_rcu_expedited();
+	const u64 deadline =
+	    hotdma_shim_ktime_ns() + u64(read_once(hotdma_drain_timeout_ms)) * 1000000;
+	while (!exclusively_ours(found)) {
+		if (hotdma_shim_ktime_ns() >= deadline) {
+			hotdma_shim_log(
+			    HOTDMA_LOG_WARNING,
+			    "chan%u: public clients still use it after %u ms: not handed "
+			    "out exclusively\n",
+			    found->id, read_once(hotdma_drain_timeout_ms));
+			hotdma_release_channel(found);
+			return -err::busy;
 		}
-	});
-	if (!found)
-		return -err::nodev;
-	found->exclusive = true;
-	found->device->refcount.add(1);
-	rebalance_locked(-1);
+		hotdma_shim_msleep(1);
+	}
 	*out = found;
 	return 0;
 }
@@ -298,11 +409,11 @@ extern "C" void hotdma_release_channel(Channel *chan) noexcept
 	Device *dev = chan->device;
 	{
 		CoreLock lock;
-		chan->exclusive = false;
+		write_once(chan->exclusive, false);
 		if (dev->state == DeviceState::live)
 			rebalance_locked(-1);
 	}
-	device_put(dev);
+	device_put(dev, Pin::held);
 }
 
 extern "C" int hotdma_core_cpu_online(unsigned int) noexcept
@@ -336,7 +447,17 @@ extern "C" void hotdma_core_stats(CoreStats *out) noexcept
 	out->max_removal_wait_ns = core->max_removal_wait_ns.load();
 	out->last_removal_wait_ns = core->last_removal_wait_ns.load();
 	out->last_removal_holders = core->last_removal_holders.load();
-	core->zombies.for_each([&](Device &) { out->zombies++; });
+	out->revoked_mappings = core->revoked_mappings.load();
+	out->pending_frees = core->pending_frees.load();
+	out->underflows = core->underflows.load();
+	core->removed.for_each([&](Device &dev) {
+		if (dev.park == Park::leaked)
+			out->leaked++;
+		else if (dev.refs.load() > 0)
+			out->zombies++;
+		if (dev.park == Park::pinned || dev.park == Park::unpinned)
+			out->parked++;
+	});
 	core->devices.for_each([&](Device &) { out->live_devices++; });
 }
 
@@ -361,6 +482,24 @@ extern "C" Device *hotdma_channel_device(const Channel *chan) noexcept
 	return chan->device;
 }
 
+extern "C" u32 hotdma_device_live_mappings(Device *dev) noexcept
+{
+	unsigned long flags = hotdma_shim_spin_lock_irqsave(&dev->map_lock);
+	u32 n = dev->live_mappings;
+	hotdma_shim_spin_unlock_irqrestore(&dev->map_lock, flags);
+	return n;
+}
+
+extern "C" struct device *hotdma_channel_dma_device(const Channel *chan) noexcept
+{
+	return chan->device->dma_device;
+}
+
+extern "C" int hotdma_device_module_refcount(const Device *dev) noexcept
+{
+	return hotdma_shim_module_refcount(dev->owner);
+}
+
 extern "C" s64 hotdma_device_ref_sum(const Device *dev) noexcept
 {
 	return dev->ref_sum();
@@ -368,7 +507,7 @@ extern "C" s64 hotdma_device_ref_sum(const Device *dev) noexcept
 
 extern "C" s64 hotdma_device_ref_cpu(const Device *dev, int cpu) noexcept
 {
-	return read_once(*static_cast<s64 *>(hotdma_shim_per_cpu_ptr(dev->percpu_refs, cpu)));
+	return dev->ref_cpu(cpu);
 }
 
 extern "C" [[gnu::noinline]] bool hotdma_bench_get_put(void) noexcept

@@ -8,6 +8,7 @@
 #include <hotdma/soft.hpp>
 #include <hotdma/shim/entry.h>
 #include <hotdma/shim/log.h>
+#include <hotdma/shim/module.h>
 #include <hotdma/shim/sync.h>
 #include <hotdma/shim/workqueue.h>
 
@@ -18,6 +19,8 @@ namespace
 
 // Emulated ring size: prep beyond this many unfinished transactions returns -EBUSY.
 constexpr u32 ring_slots = 128;
+// One copy runs in one work item without a rescheduling point: keep each one short.
+constexpr u64 max_op_length = 64ull << 20;
 constexpr int max_soft_devices = 16;
 
 // Lockdep classes (static storage): taken under the core's channel lock / around core calls.
@@ -198,24 +201,25 @@ long ControlNode::write(const char *buf, usize)
 {
 	const char *p = skip_spaces(buf);
 	long a = 0, b = 0;
+	// Each command is the word, its numbers and nothing else ("add 1 0 x" is refused).
 	if (starts_with(p, "add")) {
-		if (!(p = parse_int(p + 3, &a)) || !parse_int(p, &b))
+		if (!(p = parse_int(p + 3, &a)) || !at_end(p = parse_int(p, &b)))
 			return -err::inval;
 		int id = hotdma_soft_add(static_cast<u32>(a), static_cast<int>(b));
 		return id < 0 ? id : 0;
 	}
 	if (starts_with(p, "remove")) {
-		if (!parse_int(p + 6, &a))
+		if (!at_end(parse_int(p + 6, &a)))
 			return -err::inval;
 		return hotdma_soft_remove(static_cast<int>(a));
 	}
 	if (starts_with(p, "pause")) {
-		if (!(p = parse_int(p + 5, &a)) || !parse_int(p, &b))
+		if (!(p = parse_int(p + 5, &a)) || !at_end(p = parse_int(p, &b)))
 			return -err::inval;
 		return hotdma_soft_pause(static_cast<int>(a), b != 0);
 	}
 	if (starts_with(p, "fail")) {
-		if (!(p = parse_int(p + 4, &a)) || !parse_int(p, &b))
+		if (!(p = parse_int(p + 4, &a)) || !at_end(p = parse_int(p, &b)))
 			return -err::inval;
 		return hotdma_soft_fail_next(static_cast<int>(a), static_cast<u32>(b));
 	}
@@ -256,9 +260,15 @@ extern "C" int hotdma_soft_add(u32 channels, int numa_node) noexcept
 		char name[16] = "soft";
 		name[4] = char('0' + id / 10);
 		name[5] = char('0' + id % 10);
-		DeviceInfo info{name, numa_node, channels,
-		                cap_bit(Cap::memcpy) | cap_bit(Cap::fill) |
-		                    cap_bit(Cap::interrupt)};
+		// No dma_device: clients' mappings are the identity (kernel virtual addresses),
+		// which is what run_one() copies between.
+		DeviceInfo info{name,
+		                numa_node,
+		                channels,
+		                cap_bit(Cap::memcpy) | cap_bit(Cap::fill) | cap_bit(Cap::interrupt),
+		                nullptr,
+		                &__this_module,
+		                max_op_length};
 		rc = hotdma_register_device(dev, &info, &dev->core_device);
 	}
 	if (rc) {

@@ -24,9 +24,12 @@ static ssize_t hotdma_shim_debugfs_write_fn(struct file *file, const char __user
 					    size_t len, loff_t *pos)
 {
 	char buf[64];
-	size_t n = min(len, sizeof(buf) - 1);
+	size_t n = len;
 	long rc;
 
+	/* A command longer than the buffer is refused, never cut short and obeyed. */
+	if (len >= sizeof(buf))
+		return -EINVAL;
 	if (copy_from_user(buf, ubuf, n))
 		return -EFAULT;
 	buf[n] = '\0';

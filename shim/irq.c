@@ -2,6 +2,7 @@
 /* Interrupt handlers for the C++ side. Forwarding only. */
 #include <linux/module.h>
 #include <linux/interrupt.h>
+#include <linux/irqflags.h>
 #include <hotdma/shim/irq.h>
 
 static irqreturn_t hotdma_shim_irq_handler(int irq, void *data)
@@ -26,3 +27,9 @@ void hotdma_shim_free_irq(struct hotdma_shim_irq *h)
 	free_irq(h->irq, h);
 }
 EXPORT_SYMBOL_GPL(hotdma_shim_free_irq);
+
+int hotdma_shim_irqs_disabled(void)
+{
+	return irqs_disabled();
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_irqs_disabled);

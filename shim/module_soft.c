@@ -18,6 +18,12 @@ EXPORT_SYMBOL_GPL(hotdma_soft_pause);
 HOTDMA_CXX_API(soft_device);
 EXPORT_SYMBOL_GPL(hotdma_soft_device);
 
+struct module *hotdma_soft_owner(void)
+{
+	return THIS_MODULE;
+}
+EXPORT_SYMBOL_GPL(hotdma_soft_owner);
+
 static int __init hotdma_soft_init(void)
 {
 	return hotdma_soft_module_init();

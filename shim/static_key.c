@@ -9,8 +9,23 @@
 #if IS_ENABLED(CONFIG_HAVE_JUMP_LABEL_HACK) ? !HOTDMA_JUMP_LABEL_HACK : HOTDMA_JUMP_LABEL_HACK
 #error "HOTDMA_JUMP_LABEL_HACK disagrees with the kernel configuration"
 #endif
-#if IS_ENABLED(CONFIG_PREEMPTION) ? !HOTDMA_PREEMPT : HOTDMA_PREEMPT
-#error "HOTDMA_PREEMPT disagrees with the kernel configuration"
+/* The inline read side (include/hotdma/client.hpp) is a preempt-count increment exactly here. */
+#if IS_ENABLED(CONFIG_PREEMPT_COUNT) ? !HOTDMA_PREEMPT_COUNT : HOTDMA_PREEMPT_COUNT
+#error "HOTDMA_PREEMPT_COUNT disagrees with the kernel configuration"
+#endif
+/* ... and its end checks need-resched folded into __preempt_count exactly here. */
+#if IS_ENABLED(CONFIG_PREEMPTION) ? !HOTDMA_PREEMPTION : HOTDMA_PREEMPTION
+#error "HOTDMA_PREEMPTION disagrees with the kernel configuration"
+#endif
+/* ... and calls __preempt_schedule()'s target the way asm/preempt.h does exactly here. */
+#if IS_ENABLED(CONFIG_PREEMPT_DYNAMIC) ? !HOTDMA_PREEMPT_DYNAMIC : HOTDMA_PREEMPT_DYNAMIC
+#error "HOTDMA_PREEMPT_DYNAMIC disagrees with the kernel configuration"
+#endif
+#if IS_ENABLED(CONFIG_PREEMPT_DYNAMIC) && !IS_ENABLED(CONFIG_HAVE_PREEMPT_DYNAMIC_CALL)
+#error "PREEMPT_DYNAMIC without static calls: __preempt_schedule() is not a call here"
+#endif
+#if IS_ENABLED(CONFIG_PREEMPTION) && !IS_ENABLED(CONFIG_PREEMPT_COUNT)
+#error "CONFIG_PREEMPTION without CONFIG_PREEMPT_COUNT: the read side would be empty"
 #endif
 #if !IS_ENABLED(CONFIG_JUMP_LABEL) || !IS_ENABLED(CONFIG_X86_64) || !IS_ENABLED(CONFIG_SMP)
 #error "the inline hot path needs x86_64 SMP jump labels (%gs per-CPU and __jump_table)"

@@ -42,3 +42,9 @@ void hotdma_shim_udelay(unsigned int usecs)
 	udelay(usecs);
 }
 EXPORT_SYMBOL_GPL(hotdma_shim_udelay);
+
+void hotdma_shim_usleep_range(unsigned int min_us, unsigned int max_us)
+{
+	usleep_range(min_us, max_us);
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_usleep_range);

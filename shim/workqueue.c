@@ -7,7 +7,9 @@
 #include <linux/slab.h>
 #include <linux/jiffies.h>
 #include <linux/completion.h>
+#include <linux/lockdep.h>
 #include <hotdma/shim/workqueue.h>
+#include <hotdma/shim/sync.h>
 
 static_assert(sizeof(struct delayed_work) <= sizeof(((struct hotdma_shim_work *)0)->opaque));
 
@@ -27,6 +29,18 @@ void hotdma_shim_work_init(struct hotdma_shim_work *w, void (*fn)(struct hotdma_
 	INIT_DELAYED_WORK(AS_DWORK(w), hotdma_shim_work_fn);
 }
 EXPORT_SYMBOL_GPL(hotdma_shim_work_init);
+
+void hotdma_shim_work_init_class(struct hotdma_shim_work *w,
+				 void (*fn)(struct hotdma_shim_work *work),
+				 struct hotdma_shim_lock_key *key, const char *name)
+{
+	hotdma_shim_work_init(w, fn);
+#ifdef CONFIG_LOCKDEP
+	lockdep_init_map(&AS_DWORK(w)->work.lockdep_map, name,
+			 (struct lock_class_key *)key->opaque, 0);
+#endif
+}
+EXPORT_SYMBOL_GPL(hotdma_shim_work_init_class);
 
 void hotdma_shim_work_queue(struct hotdma_shim_work *w, unsigned int delay_ms)
 {
@@ -91,8 +105,12 @@ int hotdma_shim_kthread_join(struct hotdma_shim_kthread *t)
 {
 	int rc;
 
-	/* kthread_stop() alone would keep fn from ever running if the thread had not started. */
-	wait_for_completion(&t->finished);
+	/*
+	 * kthread_stop() alone would keep fn from ever running if the thread had not started.
+	 * The wait is as long as the thread's work (hotdma_test runs until told to stop): TASK_IDLE,
+	 * so the hung-task detector does not take a deliberate wait of minutes for a hang.
+	 */
+	wait_for_completion_state(&t->finished, TASK_IDLE);
 	rc = t->rc;
 	kthread_stop(t->task);
 	put_task_struct(t->task);

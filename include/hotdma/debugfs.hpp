@@ -48,10 +48,19 @@ inline const char *parse_int(const char *s, long *out)
 	if (*s < '0' || *s > '9')
 		return nullptr;
 	long v = 0;
-	while (*s >= '0' && *s <= '9')
+	while (*s >= '0' && *s <= '9') {
+		if (v > 100000000) // far beyond any count or id here; and no signed overflow
+			return nullptr;
 		v = v * 10 + (*s++ - '0');
+	}
 	*out = neg ? -v : v;
 	return s;
+}
+
+// Nothing but white space left: a command must not carry trailing garbage.
+inline bool at_end(const char *s)
+{
+	return s && !*skip_spaces(s);
 }
 
 inline bool starts_with(const char *s, const char *word)

@@ -6,7 +6,9 @@
 //                              hold channels. Returns once no CPU can reach the provider any
 //                              more through this device (bounded wait, see drain_timeout_ms).
 //   hotdma_complete_tx         any context (IRQ, softirq, workqueue), never under a lock that
-//                              Provider::prep/submit take; per channel in cookie order.
+//                              Provider::prep/submit take; per channel in cookie order, one
+//                              at a time (the core reports an out-of-order completion once:
+//                              status would be wrong for the cookies it skipped).
 //
 // Calls the core makes into the Provider (virtual: these are per transaction or rarer, never on
 // the get/put path):
@@ -18,13 +20,22 @@
 //                       submitted transaction not yet completed, before returning. After it
 //                       returns the core never calls prep/submit/issue_pending/terminate_all
 //                       for this channel again; the provider must not touch the hardware.
-//   free_tx             any context: the core is done with a Tx returned by prep (completed,
+//   free_tx             any context: the core is done with a Tx returned by prep (completed:
+//                       after its unmap and callback, before its cookie reads as finished;
 //                       or prepared and never handed to submit because the channel went
-//                       offline in between).
-//   release             process context, exactly once, when the last reference to the Device
-//                       is gone (possibly long after hotdma_unregister_device returned, if an
-//                       exclusive client or a stuck holder kept it): free the provider's
-//                       memory (rings, descriptors, the Provider object itself if it wants).
+//                       offline in between: then under the core's channel spinlock).
+//   release             process context, exactly once, once nothing can reach the provider
+//                       through the Device any more: free the provider's memory (rings,
+//                       descriptors, the Provider object itself if it wants). Before
+//                       hotdma_unregister_device returns if nothing else holds the Device; else
+//                       when the last holder (an exclusive client, a live Mapping, a removal's
+//                       late per-CPU holders) lets go, and then the provider's module stays
+//                       pinned (DeviceInfo::owner) until release returned. Two exceptions,
+//                       both from hotdma_unregister_device (remove.cpp): late per-CPU holders
+//                       while the provider's module is being unloaded (it cannot be pinned),
+//                       and a reference count underflow: the core then detaches the provider
+//                       (never calls it again; a late submit's tx is leaked rather than handed
+//                       to free_tx) and releases it before returning.
 #pragma once
 #include <hotdma/dma.hpp>
 #include <hotdma/rt/result.h>
@@ -55,6 +66,19 @@ struct DeviceInfo {
 	int numa_node;     // -1: no preference
 	u32 channel_count; // 1..max_channels_per_device
 	u32 caps;          // mask of cap_bit(Cap::...)
+	// The struct device clients' buffers are mapped for (hotdma_map_*, through the kernel's
+	// DMA API, so an IOMMU is honoured); nullptr: the provider takes kernel virtual addresses
+	// as bus addresses (hotdma_soft).
+	struct device *dma_device = nullptr;
+	// The provider's module (&__this_module, <hotdma/shim/module.h>). Required. Every
+	// reference to the Device that can outlive hotdma_unregister_device (an exclusive holder,
+	// a live Mapping, late per-CPU holders of a removal) pins it, because release/free_tx then
+	// run through its code later; a live device with no such holder does not, so the module
+	// can be unloaded (its exit removes the devices) like any driver.
+	struct module *owner = nullptr;
+	// Longest Op::length one transaction may have (the core refuses longer ones with
+	// -EINVAL before the provider sees them). Required, > 0.
+	u64 max_op_length = 0;
 };
 inline constexpr u32 max_channels_per_device = 64;
 

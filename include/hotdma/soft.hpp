@@ -17,4 +17,6 @@ int hotdma_soft_fail_next(int id, hotdma::u32 count) noexcept;
 int hotdma_soft_pause(int id, bool paused) noexcept;
 // The core device of a soft id (for tests), or nullptr.
 hotdma::Device *hotdma_soft_device(int id) noexcept;
+// hotdma_soft.ko itself (tests of the module pinning).
+struct module *hotdma_soft_owner(void) noexcept;
 }

@@ -16,9 +16,9 @@ fi
 # Make the device's channels busy once, then idle, so removal meets a used ring.
 dmatest_run 50 $(ioat_channels)
 
-echo 1 >/sys/bus/pci/devices/$DEV/remove
+put /sys/bus/pci/devices/$DEV/remove 1
 gone=$(count_channels)
-echo 1 >/sys/bus/pci/rescan
+put /sys/bus/pci/rescan 1
 if [ "$gone" != 4 ]; then
 	result hotplug-sysfs FAIL "$gone channels left after removing $DEV, want 4"
 elif ! wait_for count_channels 8 20; then
@@ -32,15 +32,15 @@ fi
 # device_del asks the guest to let go: pciehp waits 5 s after the attention button, removes
 # the driver, powers the slot off, and only then does QEMU unrealize the device.
 t0=$(date +%s)
-reply=$(qmp '{"execute":"device_del","arguments":{"id":"ioat1"}}')
+reply=$(qmp_run '{"execute":"device_del","arguments":{"id":"ioat1"}}')
 deleted=""
 for i in $(seq 1 300); do
-	case $(qom_get ioat1 type) in *'"error"'*) deleted=yes; break ;; esac
+	qmp_device_gone ioat1 && { deleted=yes; break; }
 	sleep 0.1
 done
 t1=$(date +%s)
 left=$(count_channels)
-reply2=$(qmp '{"execute":"device_add","arguments":{"driver":"intel-ioat","id":"ioat1","bus":"rp1"}}')
+reply2=$(qmp_run '{"execute":"device_add","arguments":{"driver":"intel-ioat","id":"ioat1","bus":"rp1"}}')
 if [ -z "$deleted" ]; then
 	result hotplug-qmp FAIL "device_del ($reply): ioat1 still exists after 30 s"
 elif [ "$left" != 4 ] || [ -e /sys/bus/pci/devices/$DEV ]; then

@@ -3,8 +3,12 @@
 DMATEST=/sys/module/dmatest/parameters
 
 # qom_set ID PROP JSON-VALUE / qom_get ID PROP: on the device with QEMU id ID.
+# A qom-set that QEMU refuses fails the run (lib.sh run_failed); the reply is printed either way.
 qom_set() {
-	qmp "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/$1\",\"property\":\"$2\",\"value\":$3}}"
+	local reply
+	reply=$(qmp "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/$1\",\"property\":\"$2\",\"value\":$3}}")
+	echo "$reply"
+	case $reply in *'"return"'*) ;; *) run_failed "qom-set $1 $2=$3: $reply"; return 1 ;; esac
 }
 qom_get() {
 	qmp "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/$1\",\"property\":\"$2\"}}"
@@ -71,22 +75,22 @@ dmatest_run() {
 		shift
 	done
 	[ "${1:-}" = "--" ] && shift
-	[ -d $DMATEST ] || insmod /lib/modules/intree/dmatest.ko || return 1
-	echo 0 >$DMATEST/polled
-	echo 3000 >$DMATEST/timeout
-	echo "$iters" >$DMATEST/iterations
+	[ -d $DMATEST ] || run insmod /lib/modules/intree/dmatest.ko || return 1
+	put $DMATEST/polled 0
+	put $DMATEST/timeout 3000
+	put $DMATEST/iterations "$iters"
 	for p in "$@"; do
-		echo "${p#*=}" >"$DMATEST/${p%%=*}" || echo "dmatest: cannot set $p"
+		put "$DMATEST/${p%%=*}" "${p#*=}"
 	done
 	dmesg -c >/dev/null
 	for ch in $chans; do
-		echo "$ch" >$DMATEST/channel || echo "dmatest: cannot add channel $ch"
+		put $DMATEST/channel "$ch"
 	done
-	echo 1 >$DMATEST/run
-	cat $DMATEST/wait >/dev/null
+	put $DMATEST/run 1
+	run cat $DMATEST/wait >/dev/null
 	# Hand the channels back at once: 6.1's ioatdma warns (kernfs, dma_pool_destroy) when
 	# a device is removed while a client still holds one of its channels.
-	cat $DMATEST/run >/dev/null
+	run cat $DMATEST/run >/dev/null
 	dmesg >/tmp/dmatest.log
 }
 

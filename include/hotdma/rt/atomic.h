@@ -23,6 +23,9 @@ class Atomic
 	T add(T v) { return __atomic_add_fetch(&value_, v, __ATOMIC_SEQ_CST); }
 	T sub(T v) { return __atomic_sub_fetch(&value_, v, __ATOMIC_SEQ_CST); }
 	T exchange(T v) { return __atomic_exchange_n(&value_, v, __ATOMIC_SEQ_CST); }
+	// Full-barrier bitwise read-modify-write; return the old value.
+	T fetch_or(T v) { return __atomic_fetch_or(&value_, v, __ATOMIC_SEQ_CST); }
+	T fetch_and(T v) { return __atomic_fetch_and(&value_, v, __ATOMIC_SEQ_CST); }
 	// On failure `expected` gets the current value.
 	bool compare_exchange(T &expected, T desired)
 	{

@@ -5,6 +5,7 @@
 #include <hotdma/shim/types.h>
 
 struct device;
+struct page;
 
 enum hotdma_dma_dir {
 	HOTDMA_DMA_BIDIRECTIONAL = 0,
@@ -23,6 +24,12 @@ int hotdma_shim_dma_map_single(struct device *dev, void *cpu, hotdma_size size,
 			       enum hotdma_dma_dir dir, hotdma_u64 *bus) HOTDMA_NOEXCEPT;
 void hotdma_shim_dma_unmap_single(struct device *dev, hotdma_u64 bus, hotdma_size size,
 				  enum hotdma_dma_dir dir) HOTDMA_NOEXCEPT;
+/* dma_map_page: 0 and *bus, or -ENOMEM (dma_mapping_error). */
+int hotdma_shim_dma_map_page(struct device *dev, struct page *page, hotdma_size offset,
+			     hotdma_size size, enum hotdma_dma_dir dir,
+			     hotdma_u64 *bus) HOTDMA_NOEXCEPT;
+void hotdma_shim_dma_unmap_page(struct device *dev, hotdma_u64 bus, hotdma_size size,
+				enum hotdma_dma_dir dir) HOTDMA_NOEXCEPT;
 HOTDMA_EXTERN_C_END
 
 #endif

@@ -20,6 +20,8 @@ int hotdma_shim_request_irq(struct hotdma_shim_irq *h, int irq, int (*fn)(void *
 			    int shared, const char *name) HOTDMA_NOEXCEPT;
 /* free_irq: waits for a running handler. */
 void hotdma_shim_free_irq(struct hotdma_shim_irq *h) HOTDMA_NOEXCEPT;
+/* irqs_disabled() on this CPU (for checks that a path runs with interrupts enabled). */
+int hotdma_shim_irqs_disabled(void) HOTDMA_NOEXCEPT;
 HOTDMA_EXTERN_C_END
 
 #endif

@@ -25,6 +25,8 @@ void hotdma_shim_timer_arm(struct hotdma_shim_timer *t, unsigned int msecs) HOTD
  */
 void hotdma_shim_timer_cancel_sync(struct hotdma_shim_timer *t) HOTDMA_NOEXCEPT;
 void hotdma_shim_udelay(unsigned int usecs) HOTDMA_NOEXCEPT;
+/* usleep_range: sleeps, process context only. */
+void hotdma_shim_usleep_range(unsigned int min_us, unsigned int max_us) HOTDMA_NOEXCEPT;
 HOTDMA_EXTERN_C_END
 
 #endif

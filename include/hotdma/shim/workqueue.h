@@ -14,10 +14,20 @@ struct hotdma_shim_work {
 };
 
 struct hotdma_shim_kthread;
+struct hotdma_shim_lock_key;
 
 HOTDMA_EXTERN_C_BEGIN
 void hotdma_shim_work_init(struct hotdma_shim_work *w,
 			   void (*fn)(struct hotdma_shim_work *work)) HOTDMA_NOEXCEPT;
+/*
+ * The same with its own lockdep class (@key in static storage, see shim/sync.h): every
+ * hotdma_shim_work_init() shares the one INIT_DELAYED_WORK of shim/workqueue.c, so a work item
+ * that cancels or flushes another one (a device's dead work cancelling a channel's recovery
+ * work) looks to lockdep like a work item flushing itself.
+ */
+void hotdma_shim_work_init_class(struct hotdma_shim_work *w,
+				 void (*fn)(struct hotdma_shim_work *work),
+				 struct hotdma_shim_lock_key *key, const char *name) HOTDMA_NOEXCEPT;
 /* queue_delayed_work on system_unbound_wq. */
 void hotdma_shim_work_queue(struct hotdma_shim_work *w, unsigned int delay_ms) HOTDMA_NOEXCEPT;
 void hotdma_shim_work_cancel_sync(struct hotdma_shim_work *w) HOTDMA_NOEXCEPT;
