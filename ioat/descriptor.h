@@ -50,12 +50,19 @@ struct OpFlags {
 };
 
 // How many descriptors a copy/fill of `len` bytes needs when one descriptor moves at most
-// 2^xfercap_log bytes. len 0 still needs one (a NULL descriptor).
-constexpr u32 descriptors_for(u64 len, unsigned xfercap_log)
+// 2^xfercap_log bytes. len 0 still needs one (a NULL descriptor). 64 bits wide: an operation
+// of 2^52 bytes needs 2^32 descriptors, which a narrower count would turn into 0.
+constexpr u64 descriptors_for(u64 len, unsigned xfercap_log)
 {
 	if (len == 0)
 		return 1;
-	return static_cast<u32>((len + (u64(1) << xfercap_log) - 1) >> xfercap_log);
+	return (len >> xfercap_log) + ((len & ((u64(1) << xfercap_log) - 1)) != 0);
+}
+
+// The longest operation a ring of `ring_size` slots (one always free) can hold.
+constexpr u64 max_op_length(u32 ring_size, unsigned xfercap_log)
+{
+	return u64(ring_size - 1) << xfercap_log;
 }
 
 // ctl word of descriptor `index` of `count` of one operation. Only the last descriptor of an

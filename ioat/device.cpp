@@ -1,32 +1,62 @@
 // hotdma_ioat: PCI probe/remove, interrupts, self-test, and the Provider the core calls.
 // Locking and lifetime: driver.h.
+#include <hotdma/debugfs.hpp>
+#include <hotdma/shim/debugfs.h>
 #include <hotdma/shim/dma_mapping.h>
 #include <hotdma/shim/log.h>
+#include <hotdma/shim/sync.h>
+#include <hotdma/shim/module.h>
 #include <hotdma/shim/pci.h>
 #include "driver.h"
 
 namespace hotdma::ioat
 {
 
+namespace
+{
+// The dead work unregisters the device, which cancels every channel's recovery work: its own
+// lockdep class (shim/workqueue.h).
+constinit hotdma_shim_lock_key dead_work_class;
+} // namespace
+
 #define dev_log(level, fmt, ...) hotdma_shim_log(level, "ioat %s: " fmt, name_, ##__VA_ARGS__)
 
 namespace
 {
 
-// Every Device from create() to its last put(), for hotdma_ioat_dma_map(). Process context.
-// A spinlock of its own lockdep class: Provider::release may run under the core's locks.
-constinit hotdma_shim_spinlock registry_lock;
-constinit hotdma_shim_lock_key registry_lock_class;
-constinit Device *registry[32];
-
-struct RegistryGuard {
-	unsigned long flags = hotdma_shim_spin_lock_irqsave(&registry_lock);
-	~RegistryGuard() { hotdma_shim_spin_unlock_irqrestore(&registry_lock, flags); }
-};
+// /sys/kernel/debug/hotdma/ioat (module init to exit).
+constinit hotdma_shim_dentry *debug_root;
 
 bool is_bwd_id(u16 id)
 {
 	return (id >= 0x0c50 && id <= 0x0c53) || (id >= 0x6f50 && id <= 0x6f53);
+}
+
+// " c<i> <interrupts>/<recoveries>" into buf; returns its length.
+usize format_counters(char *buf, usize size, unsigned chan, u64 interrupts, u64 recoveries)
+{
+	char tmp[48];
+	usize n = 0;
+	auto put_num = [&](u64 v) {
+		char rev[20];
+		unsigned k = 0;
+		do
+			rev[k++] = static_cast<char>('0' + v % 10);
+		while ((v /= 10) && k < sizeof(rev));
+		while (k)
+			tmp[n++] = rev[--k];
+	};
+	tmp[n++] = ' ';
+	tmp[n++] = 'c';
+	put_num(chan);
+	tmp[n++] = ' ';
+	put_num(interrupts);
+	tmp[n++] = '/';
+	put_num(recoveries);
+	usize i = 0;
+	for (; i < n && i + 1 < size; i++)
+		buf[i] = tmp[i];
+	return i;
 }
 
 bool streq(const char *a, const char *b)
@@ -36,10 +66,10 @@ bool streq(const char *a, const char *b)
 	return *a == *b;
 }
 
-// `list` is "all" or a comma-separated list of PCI names.
+// `list` is "all", "none" or a comma-separated list of PCI names (validated when set).
 bool listed(const char *list, const char *name)
 {
-	if (!list || !*list || streq(list, "all"))
+	if (streq(list, "all"))
 		return true;
 	while (*list) {
 		const char *n = name;
@@ -69,7 +99,7 @@ int shared_handler(void *ctx)
 
 } // namespace
 
-Device::Device(struct pci_dev *pdev) : pdev_(pdev), params_(hotdma_ioat_get_params())
+Device::Device(struct pci_dev *pdev) : pdev_(pdev), params_(hotdma_ioat_get_params()), debug_(this)
 {
 	const char *src = hotdma_shim_pci_name(pdev);
 	const char prefix[] = "ioat-";
@@ -78,7 +108,8 @@ Device::Device(struct pci_dev *pdev) : pdev_(pdev), params_(hotdma_ioat_get_para
 		name_[i] = prefix[i];
 	for (usize j = 0; src[j] && i + 1 < sizeof(name_); j++)
 		name_[i++] = src[j];
-	hotdma_shim_work_init(&dead_work_, dead_work_fn);
+	hotdma_shim_work_init_class(&dead_work_, dead_work_fn, &dead_work_class,
+	                            "hotdma_ioat_dead");
 }
 
 struct device *Device::dma_device() const
@@ -90,21 +121,14 @@ Result<Device *> Device::create(struct pci_dev *pdev)
 {
 	const char *override = hotdma_shim_pci_driver_override(pdev);
 	const bool asked = override && streq(override, "hotdma_ioat");
-	if (!asked && !listed(hotdma_ioat_get_params()->devices, hotdma_shim_pci_name(pdev)))
+	char list[256];
+	hotdma_ioat_copy_devices(list, sizeof(list));
+	if (!asked && !listed(list, hotdma_shim_pci_name(pdev)))
 		return Error(-err::nodev);
 	Device *dev = new (gfp::kernel) Device(pdev);
 	if (!dev)
 		return Error(-err::nomem);
 	hotdma_shim_pci_dev_get(pdev);
-	{
-		RegistryGuard g;
-		for (Device *&slot : registry) {
-			if (!slot) {
-				slot = dev;
-				break;
-			}
-		}
-	}
 	Result<void> r = dev->probe();
 	if (!r.ok()) {
 		dev->shutdown_hw();
@@ -198,10 +222,25 @@ Result<void> Device::probe()
 	if ((rc = hotdma_shim_pcie_clear_relaxed_ordering(pdev_)))
 		return Error(rc);
 
-	const DeviceInfo info{name_, hotdma_shim_pci_numa_node(pdev_), channel_count_, caps_};
+	// Clients map their buffers for this PCI function (the core goes through the DMA API,
+	// so an IOMMU is honoured). One operation fills at most the ring, minus the slot that
+	// tells a full ring from an empty one, with xfercap bytes per descriptor; the core refuses
+	// longer ones itself (the channel would say -EINVAL too).
+	const DeviceInfo info{name_,
+	                      hotdma_shim_pci_numa_node(pdev_),
+	                      channel_count_,
+	                      caps_,
+	                      dma_device(),
+	                      &__this_module,
+	                      max_op_length(u32(1) << params_->ring_order, xfercap_log_)};
 	if ((rc = hotdma_register_device(this, &info, &core_)))
 		return Error(rc);
-	unregistered_ = false;
+	if (link_.publish(&dying_))
+		hotdma_shim_work_queue(&dead_work_, 0);
+	if (debug_root) {
+		debug_dir_ = hotdma_shim_debugfs_dir(hotdma_shim_pci_name(pdev_), debug_root);
+		hotdma_shim_debugfs_file("state", debug_dir_, static_cast<DebugNode *>(&debug_), 0);
+	}
 	dev_log(HOTDMA_LOG_INFO,
 	        "CB %x.%x, %u channels, xfercap 2^%u, ring 2^%u, %s interrupts, registered\n",
 	        version_ >> 4, version_ & 0xf, channel_count_, xfercap_log_, params_->ring_order,
@@ -420,29 +459,19 @@ void Device::free_tx(Tx &tx)
 
 void Device::release(hotdma::Device &)
 {
-	{
-		RegistryGuard g;
-		core_released_ = true; // core_ dangles from here on
-	}
-	put();
-}
-
-bool Device::owns(const Channel *chan) const
-{
-	if (!core_ || core_released_)
-		return false;
-	for (unsigned i = 0; i < channel_count_; i++)
-		if (hotdma_device_channel(core_, i) == chan)
-			return true;
-	return false;
+	put(); // core_ dangles from here on
 }
 
 // ---- Removal ----
 
 void Device::declare_dead(const char *why)
 {
-	if (__atomic_exchange_n(&dead_, true, __ATOMIC_ACQ_REL))
+	// Every caller stops DMA before anything can see dead(): channels fail operations (and
+	// clients reuse their buffers) as soon as dead() is true.
+	stop_dma();
+	if (__atomic_exchange_n(&dying_, true, __ATOMIC_SEQ_CST)) // ordered with CoreLink::publish
 		return;
+	__atomic_store_n(&dead_, true, __ATOMIC_RELEASE);
 	dev_log(HOTDMA_LOG_ERR, "device dead (%s): aborting all work, removing its channels\n",
 	        why);
 	hotdma_shim_work_queue(&dead_work_, 0);
@@ -463,14 +492,23 @@ void Device::dead_work_fn(hotdma_shim_work *work)
 // dead work that claimed it with work_cancel_sync before touching the hardware.
 void Device::unregister_from_core()
 {
-	if (!__atomic_exchange_n(&unregistered_, true, __ATOMIC_ACQ_REL))
+	if (link_.claim())
 		hotdma_unregister_device(core_); // the hot-remove protocol; calls terminate_all
 }
 
 // Hardware teardown: the core no longer calls in (never registered, or unregistered).
 void Device::shutdown_hw()
 {
+	if (debug_dir_)
+		hotdma_shim_debugfs_remove(exchange(
+		    debug_dir_, static_cast<hotdma_shim_dentry *>(nullptr))); // waits for readers
 	free_interrupts(); // no handler runs after this
+	for (unsigned i = 0; i < channels_live_; i++)
+		channels_[i].stop_bottom_halves();
+	// The dead work is queued only from those bottom halves (declare_dead): none can be
+	// queued now, so wait for one that is queued or running before the channels' memory
+	// goes. A probe whose self-test found the device dead fails with one in flight.
+	hotdma_shim_work_cancel_sync(&dead_work_);
 	for (unsigned i = 0; i < channels_live_; i++)
 		channels_[i].quiesce_for_removal();
 	// No register access can be in flight now (driver.h, mmio.h).
@@ -486,9 +524,67 @@ void Device::shutdown_hw()
 	}
 }
 
+// Reboot, kexec, poweroff: stop every engine quickly, which is what .shutdown is for. No
+// removal protocol: it waits for clients (up to the core's drain timeout per device) and the
+// machine is going down; the device stays registered, its channels refuse work from now on.
+void Device::shutdown()
+{
+	const u64 start = hotdma_shim_ktime_ns();
+	stop_dma(); // first: a channel that will not reset must not reach memory either
+	for (unsigned i = 0; i < channels_live_; i++)
+		channels_[i].shut_down();
+	if (!dead())
+		mmio_.write<reg::IntrCtrl>(device_block, 0);
+	dev_log(HOTDMA_LOG_INFO, "shut down in %llu us\n",
+	        (unsigned long long)((hotdma_shim_ktime_ns() - start) / 1000));
+}
+
+// One line with what each channel did (interrupts/recoveries): shown at removal, and live in
+// debugfs.
+void Device::log_counters(const char *what)
+{
+	char buf[160];
+	usize n = 0;
+	for (unsigned i = 0; i < channels_live_ && n + 40 < sizeof(buf); i++) {
+		const ChannelStats st = channels_[i].stats();
+		n += format_counters(buf + n, sizeof(buf) - n, i, st.interrupts,
+		                     st.halts + st.stalls);
+	}
+	buf[n] = 0;
+	dev_log(HOTDMA_LOG_INFO, "%s (interrupts/recoveries per channel:%s)\n", what, buf);
+}
+
+int Device::debug_show(hotdma_shim_seq *seq)
+{
+	hotdma_shim_seq_printf(seq,
+	                       "name %s\ncbver %x.%x\nxfercap_log %u\nchannels %u\nirq %s\n"
+	                       "state %s\n",
+	                       name_, version_ >> 4, version_ & 0xf, xfercap_log_, channel_count_,
+	                       irq_mode_ == IrqMode::msix   ? "msix"
+	                       : irq_mode_ == IrqMode::msi  ? "msi"
+	                       : irq_mode_ == IrqMode::intx ? "intx"
+	                                                    : "none",
+	                       dead() ? "dead" : "live");
+	for (unsigned i = 0; i < channels_live_; i++) {
+		const ChannelStats st = channels_[i].stats();
+		hotdma_shim_seq_printf(seq,
+		                       "chan%u interrupts %llu recoveries %llu halts %llu stalls "
+		                       "%llu issued %llu ring "
+		                       "%u active %u in_flight %u pending %u dmacount %u%s%s%s\n",
+		                       i, (unsigned long long)st.interrupts,
+		                       (unsigned long long)(st.halts + st.stalls),
+		                       (unsigned long long)st.halts, (unsigned long long)st.stalls,
+		                       (unsigned long long)st.issued, st.ring_size, st.active,
+		                       st.in_flight, st.pending, st.dmacount,
+		                       st.recovering ? " recovering" : "", st.dead ? " dead" : "",
+		                       st.stopping ? " stopping" : "");
+	}
+	return 0;
+}
+
 void Device::remove()
 {
-	dev_log(HOTDMA_LOG_INFO, "removing\n");
+	log_counters("removing");
 	unregister_from_core();
 	// A dead work that claimed the unregister first may still be inside it: wait for it. No new
 	// one can be queued: the core's terminate_all stopped every timer and tasklet.
@@ -501,25 +597,8 @@ void Device::put()
 {
 	if (__atomic_sub_fetch(&refs_, 1, __ATOMIC_ACQ_REL))
 		return;
-	{
-		RegistryGuard g;
-		for (Device *&slot : registry)
-			if (slot == this)
-				slot = nullptr;
-	}
 	hotdma_shim_pci_dev_put(pdev_);
 	destroy(this);
-}
-
-// Used by hotdma_ioat_dma_map: the device of `chan`, kept alive by the caller's channel
-// reference (the core's unregister waits for it).
-static Device *find_owner(const Channel *chan)
-{
-	RegistryGuard g;
-	for (Device *d : registry)
-		if (d && d->owns(chan))
-			return d;
-	return nullptr;
 }
 
 } // namespace hotdma::ioat
@@ -529,12 +608,18 @@ using namespace hotdma::ioat;
 
 extern "C" int hotdma_ioat_module_init() noexcept
 {
-	hotdma_shim_spin_lock_init_class(&registry_lock, &registry_lock_class,
-	                                 "hotdma_ioat_registry");
+	// /sys/kernel/debug/hotdma/ioat/<pci name>/state (hotdma.ko made the parent).
+	debug_root = hotdma_shim_debugfs_dir("ioat", hotdma_core_debugfs_root());
 	return 0;
 }
 
-extern "C" void hotdma_ioat_module_exit() noexcept {}
+extern "C" void hotdma_ioat_module_exit() noexcept
+{
+	// Every device was removed (pci_unregister_driver), with its directory.
+	if (debug_root)
+		hotdma_shim_debugfs_remove(
+		    exchange(debug_root, static_cast<hotdma_shim_dentry *>(nullptr)));
+}
 
 extern "C" int hotdma_ioat_probe(struct pci_dev *pdev) noexcept
 {
@@ -555,24 +640,7 @@ extern "C" void hotdma_ioat_remove(struct pci_dev *pdev) noexcept
 
 extern "C" void hotdma_ioat_shutdown(struct pci_dev *pdev) noexcept
 {
-	hotdma_ioat_remove(pdev);
-}
-
-extern "C" int hotdma_ioat_dma_map_impl(void *chan, void *cpu, hotdma_size size,
-                                        enum hotdma_dma_dir dir, hotdma_u64 *bus) noexcept
-{
-	ioat::Device *dev = find_owner(static_cast<Channel *>(chan));
-	if (!dev)
-		return -err::noent;
-	if (dev->dead() || dev->removing())
-		return -err::nodev;
-	return hotdma_shim_dma_map_single(dev->dma_device(), cpu, size, dir, bus);
-}
-
-extern "C" void hotdma_ioat_dma_unmap_impl(void *chan, hotdma_u64 bus, hotdma_size size,
-                                           enum hotdma_dma_dir dir) noexcept
-{
-	ioat::Device *dev = find_owner(static_cast<Channel *>(chan));
+	auto *dev = static_cast<ioat::Device *>(hotdma_shim_pci_get_drvdata(pdev));
 	if (dev)
-		hotdma_shim_dma_unmap_single(dev->dma_device(), bus, size, dir);
+		dev->shutdown();
 }

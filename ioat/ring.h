@@ -7,8 +7,18 @@
 //   [issued, head)  written, doorbell not yet rung ("pending", batched)
 //   one slot always stays free, as in 6.1 (dma.c:463-477)
 //
-// Not synchronised: the channel serialises producers (head, issued) under its submit lock and
-// the consumer (tail) under its cleanup lock; see ioat/channel.h for who reads what.
+// Two writers, never the same counter: producers (head, issued) under the channel's submit lock,
+// the consumer (tail) under its cleanup lock (ioat/channel.h says who reads what). Every counter
+// is stored with release and loaded with acquire (plain moves on x86), so a side reading the
+// other's counter without its lock sees what was done before that counter moved:
+//   - the consumer, having loaded issued (or head), sees the descriptors and slot entries the
+//     producer wrote below it (it writes them, then stores the counter);
+//   - a producer, having loaded tail, may reuse every slot below it: the consumer is done with
+//     them (it reads and clears a slot's entry, then stores tail). As 6.1's ioat_ring_space()
+//     (dma.h) reads tail without cleanup_lock, a stale tail only under-reports space.
+// A difference of an own counter and the other side's is exact for its owner's purpose: the
+// other side only ever moves its counter towards making the result more favourable (space and
+// in_flight only grow while read that way).
 #pragma once
 #include <hotdma/rt/types.h>
 
@@ -26,47 +36,71 @@ class RingIndex
 	constexpr u32 size() const { return mask_ + 1; }
 	constexpr u32 slot(u32 counter) const { return counter & mask_; }
 
-	constexpr u32 head() const { return head_; }
-	constexpr u32 issued() const { return issued_; }
-	constexpr u32 tail() const { return tail_; }
+	u32 head() const { return load(head_); }
+	u32 issued() const { return load(issued_); }
+	u32 tail() const { return load(tail_); }
 
-	constexpr u32 active() const { return head_ - tail_; }      // not yet completed
-	constexpr u32 in_flight() const { return issued_ - tail_; } // given to the engine
-	constexpr u32 pending() const { return head_ - issued_; }   // doorbell not rung
-	constexpr u32 space() const { return size() - 1 - active(); }
-
-	// After writing `n` descriptors at slot(head()) onwards.
-	constexpr void produce(u32 n) { head_ += n; }
-	// Doorbell: everything written is now the engine's. Returns how many were added.
-	constexpr u32 issue()
+	// tail() is loaded first: whatever moved since, head/issued are at least that tail, so the
+	// difference never underflows, even for a reader that owns neither counter.
+	// Not yet completed:
+	u32 active() const
 	{
-		u32 n = pending();
-		issued_ = head_;
+		const u32 t = tail();
+		return head() - t;
+	}
+	// Given to the engine:
+	u32 in_flight() const
+	{
+		const u32 t = tail();
+		return issued() - t;
+	}
+	// Doorbell not rung (producers, submit lock: both counters their own):
+	u32 pending() const { return head() - issued(); }
+	// Free for producers (a stale tail only under-reports it):
+	u32 space() const { return size() - 1 - active(); }
+
+	// After writing `n` descriptors at slot(head()) onwards (submit lock).
+	void produce(u32 n) { store(head_, head() + n); }
+	// Doorbell: everything written is now the engine's. Returns how many were added.
+	u32 issue()
+	{
+		const u32 h = head();
+		const u32 n = h - issued();
+		store(issued_, h);
 		return n;
 	}
 
 	// The engine reported `slot_index` as the last completed descriptor. How many descriptors
 	// from tail() that completes, or 0 if the slot is not in flight (stale or bogus address).
-	constexpr u32 completed_through(u32 slot_index) const
+	u32 completed_through(u32 slot_index) const
 	{
-		u32 n = ((slot_index - tail_) & mask_) + 1;
+		u32 n = ((slot_index - tail()) & mask_) + 1;
 		return n <= in_flight() ? n : 0;
 	}
 
-	constexpr void retire(u32 n) { tail_ += n; }
+	// Cleanup lock: the consumer is done with the slots below tail() + n.
+	void retire(u32 n) { store(tail_, tail() + n); }
 
 	// After a channel reset the engine has forgotten everything: hand it the unfinished
-	// descriptors again from tail(). Returns how many will be re-issued.
-	constexpr u32 rewind_to_tail()
+	// descriptors again from tail(). Returns how many will be re-issued. Both locks.
+	u32 rewind_to_tail()
 	{
-		issued_ = tail_;
+		store(issued_, tail());
 		return pending();
 	}
 
 	// Counter-space helpers for tests: start the counters anywhere (wrap coverage).
-	constexpr void reset_counters(u32 start) { head_ = issued_ = tail_ = start; }
+	void reset_counters(u32 start)
+	{
+		store(head_, start);
+		store(issued_, start);
+		store(tail_, start);
+	}
 
       private:
+	static u32 load(const u32 &c) { return __atomic_load_n(&c, __ATOMIC_ACQUIRE); }
+	static void store(u32 &c, u32 v) { __atomic_store_n(&c, v, __ATOMIC_RELEASE); }
+
 	u32 mask_;
 	u32 head_ = 0;
 	u32 issued_ = 0;

@@ -1,5 +1,6 @@
 // Checks behind kunit/ioat_kunit.c. Device-free: no kernel header, no hardware.
 #include "../ioat/chanerr.h"
+#include "../ioat/corelink.h"
 #include "../ioat/descriptor.h"
 #include "../ioat/registers.h"
 #include "../ioat/ring.h"
@@ -104,6 +105,11 @@ extern "C" int hotdma_ioat_test_copy_split() noexcept
 	CHECK(descriptors_for(4097, 12) == 2);
 	CHECK(descriptors_for(3 * 4096 + 5, 12) == 4);
 	CHECK(descriptors_for(u64(1) << 32, 20) == 4096);
+	// Counts beyond 32 bits stay exact (2^52 bytes in 1 MiB pieces: 2^32 descriptors).
+	CHECK(descriptors_for(u64(1) << 52, 20) == u64(1) << 32);
+	CHECK(descriptors_for((u64(1) << 52) + 1, 20) == (u64(1) << 32) + 1);
+	CHECK(descriptors_for(~u64(0), 31) == u64(1) << 33);
+	CHECK(max_op_length(1024, 20) == 1023ull << 20);
 	HwDescriptor d[4] = {};
 	const u64 len = 3 * 4096 + 5, src = 0x10000003, dst = 0x20000001;
 	u64 moved = 0;
@@ -222,5 +228,29 @@ extern "C" int hotdma_ioat_test_chanstatus() noexcept
 	CHECK(ChanStatus(~0ull).all_ones());
 	CHECK(reg::ChanCtrl::run == 0x1d);
 	CHECK(channel_block(0) == 0x80 && channel_block(3) == 0x200);
+	return 0;
+}
+
+extern "C" int hotdma_ioat_test_corelink() noexcept
+{
+	// Normal life: published, then one claim unregisters (remove or the dead work), once.
+	CoreLink a;
+	bool alive = false;
+	CHECK(!a.claim()); // before registration: nothing to unregister
+	CHECK(!a.publish(&alive));
+	CHECK(a.claim() && !a.claim());
+	// The device died while probe was registering: the dead work ran and found nothing to
+	// unregister, so probe must learn of it when it publishes, and unregister (once).
+	CoreLink b;
+	bool dying = true; // declare_dead
+	CHECK(!b.claim()); // the dead work, too early
+	CHECK(b.publish(&dying));
+	CHECK(b.claim() && !b.claim());
+	// Declared dead after publishing: the dead work claims; probe's requeue finds nothing.
+	CoreLink c;
+	bool later = false;
+	CHECK(!c.publish(&later));
+	later = true;
+	CHECK(c.claim() && !c.claim());
 	return 0;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module glue of hotdma_ioat.ko: the PCI driver, its parameters and exports. Forwarding only;
+ * Module glue of hotdma_ioat.ko: the PCI driver and its parameters. Forwarding only;
  * the driver is ioat/ (C++).
  *
  * Binding policy (coexistence with the in-tree ioatdma): the ID table is the I/OAT v3 part of
@@ -13,45 +13,129 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <hotdma/shim/module_ioat.h>
+#include "param_check.h"
 
-static unsigned int ring_order = 10;
-module_param(ring_order, uint, 0444);
+/*
+ * Parameters (ioat/README.md lists them with their ranges). Every value is validated when set
+ * (shim/param_check.h): a bad one fails insmod with -EINVAL, or the sysfs write of a 0644 one,
+ * with one log line naming the parameter and its valid values. The C++ side reads `params`
+ * directly, so a runtime write applies from the next use: pending_level at the next submit,
+ * completion_timeout_ms at the next watchdog period, devices at the next probe.
+ */
+static bool refused;
+static char interrupt_style[8] = "msix";
+static char devices[256] = "all";
+
+static struct hotdma_ioat_params params = {
+	.ring_order = 10,
+	.pending_level = 7,
+	.completion_timeout_ms = 200,
+	.interrupt_style = interrupt_style,
+	.devices = devices,
+	.selftest = 1,
+};
+
+static struct hotdma_uint_param ring_order_arg = { &params.ring_order, 2, 16, &refused };
+module_param_cb(ring_order, &hotdma_param_uint_ops, &ring_order_arg, 0444);
+__MODULE_PARM_TYPE(ring_order, "uint");
 MODULE_PARM_DESC(ring_order, "log2 of descriptors per channel ring, 2..16 (default 10)");
 
-static unsigned int pending_level = 7;
-module_param(pending_level, uint, 0644);
+static struct hotdma_uint_param pending_level_arg = { &params.pending_level, 0, 65535, &refused };
+module_param_cb(pending_level, &hotdma_param_uint_ops, &pending_level_arg, 0644);
+__MODULE_PARM_TYPE(pending_level, "uint");
 MODULE_PARM_DESC(pending_level,
-		 "ring the doorbell once more than this many descriptors are pending (default 7, as ioatdma)");
+		 "ring the doorbell once more than this many descriptors are pending, 0..65535 (default 7, as ioatdma)");
 
-static unsigned int completion_timeout_ms = 200;
-module_param(completion_timeout_ms, uint, 0644);
+static struct hotdma_uint_param timeout_arg = { &params.completion_timeout_ms, 10, 60000, &refused };
+module_param_cb(completion_timeout_ms, &hotdma_param_uint_ops, &timeout_arg, 0644);
+__MODULE_PARM_TYPE(completion_timeout_ms, "uint");
 MODULE_PARM_DESC(completion_timeout_ms,
-		 "watchdog period while busy; no progress for two periods is a stall (default 200)");
+		 "watchdog period while busy in ms, 10..60000; no progress for two periods is a stall (default 200)");
 
-static char interrupt_style[8] = "msix";
-module_param_string(interrupt_style, interrupt_style, sizeof(interrupt_style), 0444);
-MODULE_PARM_DESC(interrupt_style, "msix (then msi, intx) | msi (then intx) | intx");
+static const char *const interrupt_styles[] = { "msix", "msi", "intx", NULL };
+static struct hotdma_choice_param interrupt_style_arg = {
+	interrupt_style, sizeof(interrupt_style), interrupt_styles, "msix, msi, intx", &refused
+};
+module_param_cb(interrupt_style, &hotdma_param_choice_ops, &interrupt_style_arg, 0444);
+__MODULE_PARM_TYPE(interrupt_style, "string");
+MODULE_PARM_DESC(interrupt_style,
+		 "msix (then msi, then intx), msi (then intx) or intx (default msix)");
 
-static char devices[256] = "all";
-module_param_string(devices, devices, sizeof(devices), 0644);
+/* "all", "none", or PCI names DDDD:BB:DD.F separated by commas. */
+static bool devices_valid(const char *val, size_t len)
+{
+	unsigned int dom, bus, dev, fn;
+	char name[13], c;
+	size_t n;
+
+	if ((len == 3 && !strncmp(val, "all", 3)) || (len == 4 && !strncmp(val, "none", 4)))
+		return true;
+	while (len) {
+		n = strcspn(val, ",");
+		if (n > len)
+			n = len;
+		/* 12 characters exactly, each field hex and in range. */
+		if (n != sizeof(name) - 1)
+			return false;
+		memcpy(name, val, n);
+		name[n] = 0;
+		if (sscanf(name, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &c) != 4 ||
+		    name[4] != ':' || name[7] != ':' || name[10] != '.' || dev > 31 || fn > 7)
+			return false;
+		val += n;
+		len -= n;
+		if (len) {
+			val++;
+			if (!--len)
+				return false; /* trailing comma */
+		}
+	}
+	return true;
+}
+
+static int devices_set(const char *val, const struct kernel_param *kp)
+{
+	size_t len = strcspn(val, "\n");
+
+	if (!len || len >= sizeof(devices) || !devices_valid(val, len))
+		return hotdma_param_refuse(kp, val,
+					   "all, none or PCI names such as 0000:01:00.0,0000:02:00.0 (up to 255 characters)",
+					   &refused);
+	memcpy(devices, val, len);
+	devices[len] = 0;
+	return 0;
+}
+
+static int devices_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", devices);
+}
+
+static const struct kernel_param_ops devices_ops = {
+	.set = devices_set,
+	.get = devices_get,
+};
+module_param_cb(devices, &devices_ops, NULL, 0644);
+__MODULE_PARM_TYPE(devices, "string");
 MODULE_PARM_DESC(devices,
-		 "PCI devices to claim: all, or a comma-separated list such as 0000:01:00.0 (driver_override=hotdma_ioat always binds)");
+		 "PCI devices to claim: all, none, or a comma-separated list such as 0000:01:00.0 (default all; driver_override=hotdma_ioat always binds)");
 
-static bool selftest = true;
-module_param(selftest, bool, 0444);
-MODULE_PARM_DESC(selftest, "copy/fill/interrupt self-test per channel at probe; failure fails probe");
-
-static struct hotdma_ioat_params params;
+static struct hotdma_bool_param selftest_arg = { &params.selftest, &refused };
+module_param_cb(selftest, &hotdma_param_bool_ops, &selftest_arg, 0444);
+__MODULE_PARM_TYPE(selftest, "bool");
+MODULE_PARM_DESC(selftest,
+		 "copy/fill/interrupt self-test per channel at probe; failure fails probe (default 1)");
 
 const struct hotdma_ioat_params *hotdma_ioat_get_params(void)
 {
-	params.ring_order = clamp_val(ring_order, 2, 16);
-	params.pending_level = pending_level;
-	params.completion_timeout_ms = max(completion_timeout_ms, 10U);
-	params.interrupt_style = interrupt_style;
-	params.devices = devices;
-	params.selftest = selftest;
 	return &params;
+}
+
+void hotdma_ioat_copy_devices(char *buf, size_t size)
+{
+	kernel_param_lock(THIS_MODULE);
+	strscpy(buf, devices, size);
+	kernel_param_unlock(THIS_MODULE);
 }
 
 #define IOAT_DEV(id) { PCI_VDEVICE(INTEL, id) }
@@ -109,22 +193,13 @@ static struct pci_driver hotdma_ioat_driver = {
 	.shutdown = hotdma_ioat_pci_shutdown,
 };
 
-int hotdma_ioat_dma_map(void *chan, void *cpu, size_t size, enum hotdma_dma_dir dir,
-			hotdma_u64 *bus)
-{
-	return hotdma_ioat_dma_map_impl(chan, cpu, size, dir, bus);
-}
-EXPORT_SYMBOL_GPL(hotdma_ioat_dma_map);
-
-void hotdma_ioat_dma_unmap(void *chan, hotdma_u64 bus, size_t size, enum hotdma_dma_dir dir)
-{
-	hotdma_ioat_dma_unmap_impl(chan, bus, size, dir);
-}
-EXPORT_SYMBOL_GPL(hotdma_ioat_dma_unmap);
-
 static int __init hotdma_ioat_init(void)
 {
-	int rc = hotdma_ioat_module_init();
+	int rc;
+
+	if (refused)
+		return -EINVAL; /* the parameter was named when it was refused */
+	rc = hotdma_ioat_module_init();
 
 	if (rc)
 		return rc;

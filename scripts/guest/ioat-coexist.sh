@@ -6,8 +6,8 @@
 . /guest/ioat-lib.sh
 
 ITER=1000
-echo ioatdma >/sys/bus/pci/devices/0000:01:00.0/driver_override
-echo hotdma_ioat >/sys/bus/pci/devices/0000:02:00.0/driver_override
+put /sys/bus/pci/devices/0000:01:00.0/driver_override ioatdma
+put /sys/bus/pci/devices/0000:02:00.0/driver_override hotdma_ioat
 load_hotdma_ioat devices=none
 load_intree_ioat
 d0=$(basename "$(readlink /sys/bus/pci/devices/0000:01:00.0/driver)")

@@ -3,10 +3,10 @@
 . /guest/lib.sh
 . /guest/ioat-lib.sh
 
-insmod $M/hotdma.ko && insmod $M/hotdma_soft.ko
+run insmod $M/hotdma.ko && run insmod $M/hotdma_soft.ko
 # Two soft devices of 2 channels each (debugfs control of hotdma_soft).
-echo "add 2 -1" >/sys/kernel/debug/hotdma/soft/control
-echo "add 2 -1" >/sys/kernel/debug/hotdma/soft/control
+put /sys/kernel/debug/hotdma/soft/control "add 2 -1"
+put /sys/kernel/debug/hotdma/soft/control "add 2 -1"
 n=2
 run_hotdma_test /tmp/t.log iterations=1000
 grep "hotdma: test" /tmp/t.log

@@ -10,14 +10,19 @@
  * What it models:
  *  - PCI identity 8086:2021 (SKX, CBVER 0x32) by default, or any ID/CBVER
  *    through the device-id/cbver properties (e.g. 0b00/ICX with CBVER 0x34);
- *    a PCIe endpoint with 4 KiB config space and the CHANERR_INT (0x180),
- *    CHANERRMSK_INT (0x184) and DMAUNCERRSTS (0x148) config registers;
- *    BAR0 (64-bit, 16 KiB) holding the registers, the MSI-X table (0x2000)
- *    and PBA (0x3000); MSI and INTx as fallbacks.
+ *    a PCIe endpoint with 4 KiB config space and the CHANERR_INT (0x180:
+ *    every halting error of any channel, write 1 to clear, minus the bits
+ *    masked in CHANERRMSK_INT 0x184) and DMAUNCERRSTS (0x148) config
+ *    registers; BAR0 (64-bit, 16 KiB) holding the registers, the MSI-X table
+ *    (0x2000) and PBA (0x3000); MSI and INTx (ATTNSTATUS) as fallbacks.
  *  - 1..4 channels, each a descriptor engine following next pointers until
- *    its descriptor count reaches DMACOUNT: COPY (any alignment), NULL and
- *    FILL descriptors, completion write-back, INT_REARM arming, CHANERR
- *    halts with the single error bit 6.1's error handler expects.
+ *    its descriptor count reaches DMACOUNT (16 bits, wrapping): COPY (any
+ *    alignment), NULL and FILL descriptors, completion write-back,
+ *    INT_REARM arming, CHANERR halts with the single error bit 6.1's error
+ *    handler expects.  CHANSTS names the last descriptor that completed,
+ *    never the failing one, for every error including a failed write-back
+ *    (bit 12).  Errors masked in CHANERR_MASK neither halt nor show in
+ *    CHANERR: the descriptor completes (fetch errors cannot be masked).
  *  - An optional throttle (bandwidth, per-descriptor latency) on the
  *    virtual clock, and run-time fault injection through qom-set.
  *
@@ -25,11 +30,24 @@
  *   channels=1..4 (4)  xfercap=1..30 (20, log2 bytes)  device-id (0x2021)
  *   cbver (0 = 0x34 for device 0x0b00, else 0x32)
  *   bandwidth (bytes/s, 0 = unthrottled)  latency (ns per descriptor)
- *   fault=none|read-error|write-error|stall|dead  fault-channel=-1|0..3
+ *   fault=none|read-error|write-error|completion-error|descriptor-error|
+ *         stall|hang|unaffiliated|dead
+ *   fault-channel=-1|0..3
  * bandwidth, latency, fault and fault-channel can also be changed at run
  * time with qom-set.  Set fault-channel before fault: the fault is applied
- * to the channels selected at the moment it is set.  read-error and
- * write-error are one-shot per channel (qom-get shows "none" once used).
+ * to the channels selected at the moment it is set.  read-error, write-error,
+ * completion-error, descriptor-error and unaffiliated are one-shot per
+ * channel (qom-get shows "none" once used): the next data descriptor fails
+ * its read or write (CHANERR bit 8 or 9), the next completion write-back
+ * fails (bit 12), the next descriptor fetched is refused as a descriptor
+ * error (bit 11, as if its length were invalid), or the channel halts before
+ * its next descriptor with bit 15, which no descriptor can be blamed for.
+ * stall stops the channel until cleared; hang wedges it on the next
+ * descriptor it fetches: from then on SUSPEND and RESET are ineffective
+ * (CHANCMD bit 5 stays set) until the fault is cleared, when the wedged
+ * descriptor runs and then the pending reset.
+ * dead turns the BAR and the config space into all ones and stops all DMA
+ * and interrupts.
  *
  * Tracing (off by default): -trace 'ioat_*'.
  *
@@ -96,6 +114,10 @@ OBJECT_DECLARE_SIMPLE_TYPE(IoatState, HOTDMA_IOAT)
 #define CHANERR_CONTROL         (1u << 10)
 #define CHANERR_LENGTH          (1u << 11)
 #define CHANERR_COMPLETION_ADDR (1u << 12)
+#define CHANERR_UNAFFILIATED    (1u << 15)
+
+/* CHANSTS status bits beside the state (spec §3). */
+#define CHANSTS_UNAFFILIATED_ERR 0x8
 
 /* CHANSTS[2:0]; ARMED is the DPDK name, 6.1 only knows 0-3 (spec §3). */
 enum {
@@ -130,6 +152,10 @@ typedef enum IoatFault {
     IOAT_FAULT_WRITE_ERROR,
     IOAT_FAULT_STALL,
     IOAT_FAULT_DEAD,
+    IOAT_FAULT_HANG,
+    IOAT_FAULT_UNAFFILIATED,
+    IOAT_FAULT_COMPLETION_ERROR,
+    IOAT_FAULT_DESC_ERROR,
     IOAT_FAULT__MAX,
 } IoatFault;
 
@@ -139,6 +165,10 @@ static const char *const ioat_fault_names[IOAT_FAULT__MAX] = {
     [IOAT_FAULT_WRITE_ERROR] = "write-error",
     [IOAT_FAULT_STALL] = "stall",
     [IOAT_FAULT_DEAD] = "dead",
+    [IOAT_FAULT_HANG] = "hang",
+    [IOAT_FAULT_UNAFFILIATED] = "unaffiliated",
+    [IOAT_FAULT_COMPLETION_ERROR] = "completion-error",
+    [IOAT_FAULT_DESC_ERROR] = "descriptor-error",
 };
 
 typedef struct IoatDesc {
@@ -176,6 +206,9 @@ typedef struct IoatChan {
 
     /* Engine. */
     uint8_t state;
+    uint8_t sts_flags;      /* CHANSTS bits 3..5 (UNAFFILIATED_ERR) */
+    bool wedged;            /* fault=hang took hold on a fetched descriptor */
+    bool reset_latched;     /* RESET asked while wedged: done once it runs */
     uint16_t hw_count;      /* descriptors completed since CHAINADDR */
     uint64_t cur;           /* next descriptor to fetch */
     uint64_t last_done;     /* last completed descriptor, 0 after CHAINADDR */
@@ -227,7 +260,7 @@ static bool ioat_throttled(IoatState *s)
 
 static uint64_t ioat_chansts(IoatChan *c)
 {
-    return (c->last_done & ~0x3fULL) | c->state;
+    return (c->last_done & ~0x3fULL) | c->sts_flags | c->state;
 }
 
 static void ioat_chan_set_state(IoatChan *c, uint8_t state)
@@ -328,10 +361,19 @@ static void ioat_chan_drop_inflight(IoatChan *c)
     timer_del(c->timer);
 }
 
+/*
+ * stall freezes the engine where it is (a fetched descriptor stays); hang
+ * lets it fetch the next descriptor and then freezes (ioat_chan_run).
+ */
+static bool ioat_chan_frozen(IoatChan *c)
+{
+    return c->fault == IOAT_FAULT_STALL || c->s->dead;
+}
+
 static bool ioat_chan_runnable(IoatChan *c)
 {
     return c->state == CHAN_ACTIVE && c->hw_count != c->dmacount &&
-           c->fault != IOAT_FAULT_STALL && !c->s->dead;
+           !ioat_chan_frozen(c);
 }
 
 static void ioat_chan_kick(IoatChan *c)
@@ -363,9 +405,15 @@ static bool ioat_chan_writeback(IoatChan *c, uint64_t val)
  */
 static void ioat_chan_halt(IoatChan *c, uint32_t err)
 {
+    uint8_t *cfg = PCI_DEVICE(c->s)->config;
+    uint32_t unmasked_int = err & ~pci_get_long(cfg + IOAT_CFG_CHANERRMSK_INT);
+
     trace_ioat_chan_halt(c->idx, c->cur, err);
     ioat_chan_drop_inflight(c);
     c->chanerr |= err;
+    /* CHANERR_INT in config space collects the errors, write 1 to clear. */
+    pci_set_long(cfg + IOAT_CFG_CHANERR_INT,
+                 pci_get_long(cfg + IOAT_CFG_CHANERR_INT) | unmasked_int);
     ioat_chan_set_state(c, CHAN_HALTED);
     if (c->chanctrl & CHANCTRL_ERR_COMPL_EN) {
         /* A failing write-back is not reported: it would add a second bit. */
@@ -374,6 +422,26 @@ static void ioat_chan_halt(IoatChan *c, uint32_t err)
     if (c->chanctrl & CHANCTRL_ERR_INT_EN) {
         ioat_chan_raise(c);
     }
+}
+
+/*
+ * An error the engine could carry on after (a data access, a descriptor it
+ * fetched but cannot run, a completion write-back, an unaffiliated error).
+ * Bits set in CHANERR_MASK are neither reported nor halt the channel: the
+ * caller then completes the descriptor (what it moved so far stays moved),
+ * the behaviour 6.1's BWD quirk relies on when it masks XOR errors.
+ * Returns true if the channel halted.
+ */
+static bool ioat_chan_error(IoatChan *c, uint32_t err)
+{
+    uint32_t unmasked = err & ~c->chanerr_mask;
+
+    if (!unmasked) {
+        trace_ioat_chan_masked(c->idx, c->cur, err);
+        return false;
+    }
+    ioat_chan_halt(c, unmasked);
+    return true;
 }
 
 static int64_t ioat_desc_deadline(IoatState *s, const IoatDesc *d)
@@ -396,6 +464,7 @@ static bool ioat_chan_fetch(IoatChan *c)
     uint8_t raw[IOAT_DESC_SIZE];
     IoatDesc *d = &c->desc;
     uint8_t op;
+    bool injected;
 
     if (c->cur & (IOAT_DESC_SIZE - 1)) {
         ioat_chan_halt(c, c->chain_start ? CHANERR_CHAIN_ADDR
@@ -415,22 +484,33 @@ static bool ioat_chan_fetch(IoatChan *c)
     trace_ioat_desc_fetch(c->idx, c->cur, d->size, d->ctl, d->src, d->dst,
                           d->next);
 
+    c->have_desc = true;
+    c->desc_done = 0;
     op = DESC_OP(d->ctl);
-    if (op != OP_COPY && op != OP_FILL) {
-        ioat_chan_halt(c, CHANERR_CONTROL);
-        return false;
+    /*
+     * fault=descriptor-error (one-shot): this descriptor is refused like one
+     * with an invalid length, the error a bad descriptor from the driver
+     * would meet (a driver that works never writes one).
+     */
+    injected = c->fault == IOAT_FAULT_DESC_ERROR;
+    if (injected) {
+        trace_ioat_fault_hit(c->idx, ioat_fault_names[c->fault]);
+        c->fault = IOAT_FAULT_NONE;
     }
     /*
      * Size 0 is an error even for NULL descriptors: 6.1 gives its NULL
      * descriptors size 1 because "channel returns error when size is 0"
-     * (dma.c __ioat_start_null_desc).
+     * (dma.c __ioat_start_null_desc).  Masked, such a descriptor completes
+     * without moving data.
      */
-    if (d->size == 0 || d->size > (1ULL << s->xfercap)) {
-        ioat_chan_halt(c, CHANERR_LENGTH);
-        return false;
+    if (injected || (op != OP_COPY && op != OP_FILL) ||
+        d->size == 0 || d->size > (1ULL << s->xfercap)) {
+        if (ioat_chan_error(c, op != OP_COPY && op != OP_FILL ?
+                               CHANERR_CONTROL : CHANERR_LENGTH)) {
+            return false;
+        }
+        d->ctl = (d->ctl & ~(0xffu << 24)) | DESC_NULL;
     }
-    c->have_desc = true;
-    c->desc_done = 0;
     c->deadline = ioat_throttled(s) ? ioat_desc_deadline(s, d) : 0;
     return true;
 }
@@ -457,8 +537,7 @@ static IoatExec ioat_chan_execute(IoatChan *c, uint64_t *budget)
                                                          : CHANERR_WRITE_DATA;
         trace_ioat_fault_hit(c->idx, ioat_fault_names[c->fault]);
         c->fault = IOAT_FAULT_NONE;
-        ioat_chan_halt(c, err);
-        return IOAT_EXEC_ERROR;
+        return ioat_chan_error(c, err) ? IOAT_EXEC_ERROR : IOAT_EXEC_DONE;
     }
     while (c->desc_done < d->size) {
         uint64_t len = MIN(MIN(d->size - c->desc_done, IOAT_CHUNK), *budget);
@@ -468,26 +547,38 @@ static IoatExec ioat_chan_execute(IoatChan *c, uint64_t *budget)
         }
         if (fill) {
             /*
-             * Chunks start at multiples of 8 from dst, so the pattern's byte
-             * i lands at dst + i (mod 8) in every chunk.
+             * The pattern's byte k lands at dst + k (mod 8): index it by the
+             * offset inside the descriptor, since a piece may start anywhere
+             * (the batch budget can end one at any byte).
              */
             for (uint64_t i = 0; i < len; i++) {
-                s->buf[i] = d->src >> (8 * (i & 7));
+                s->buf[i] = d->src >> (8 * ((c->desc_done + i) & 7));
             }
         } else if (pci_dma_read(pdev, d->src + c->desc_done, s->buf, len) !=
                    MEMTX_OK) {
-            ioat_chan_halt(c, CHANERR_READ_DATA);
-            return IOAT_EXEC_ERROR;
+            return ioat_chan_error(c, CHANERR_READ_DATA) ? IOAT_EXEC_ERROR
+                                                          : IOAT_EXEC_DONE;
         }
         if (pci_dma_write(pdev, d->dst + c->desc_done, s->buf, len) !=
             MEMTX_OK) {
-            ioat_chan_halt(c, CHANERR_WRITE_DATA);
-            return IOAT_EXEC_ERROR;
+            return ioat_chan_error(c, CHANERR_WRITE_DATA) ? IOAT_EXEC_ERROR
+                                                           : IOAT_EXEC_DONE;
         }
         c->desc_done += len;
         *budget -= len;
     }
     return IOAT_EXEC_DONE;
+}
+
+/* A descriptor's completion write-back; fault=completion-error fails one. */
+static bool ioat_chan_completion_write(IoatChan *c, uint64_t sts)
+{
+    if (c->fault == IOAT_FAULT_COMPLETION_ERROR) {
+        trace_ioat_fault_hit(c->idx, ioat_fault_names[c->fault]);
+        c->fault = IOAT_FAULT_NONE;
+        return false;
+    }
+    return ioat_chan_writeback(c, sts);
 }
 
 /*
@@ -498,26 +589,48 @@ static IoatExec ioat_chan_execute(IoatChan *c, uint64_t *budget)
 static void ioat_chan_complete(IoatChan *c)
 {
     uint32_t ctl = c->desc.ctl;
+    uint16_t count = c->hw_count + 1;
+    uint8_t state = count == c->dmacount ? CHAN_DONE : c->state;
+    uint64_t sts = (c->cur & ~0x3fULL) | c->sts_flags | state;
 
+    /*
+     * A failed write-back (CHANERR bit 12) halts on this descriptor: CHANSTS
+     * keeps naming the last one that completed, as for every other error
+     * (spec §3), so software blames this descriptor's operation.
+     */
+    if ((ctl & DESC_COMPL_WRITE) && !ioat_chan_completion_write(c, sts) &&
+        ioat_chan_error(c, CHANERR_COMPLETION_ADDR)) {
+        return;
+    }
     c->have_desc = false;
     c->last_done = c->cur;
     c->cur = c->desc.next;
     c->chain_start = false;
-    c->hw_count++;
-    if (c->hw_count == c->dmacount) {
-        ioat_chan_set_state(c, CHAN_DONE);
-    }
+    c->hw_count = count;
+    ioat_chan_set_state(c, state);
     trace_ioat_desc_done(c->idx, c->last_done, c->hw_count, ioat_chansts(c));
-    if ((ctl & DESC_COMPL_WRITE) && !ioat_chan_writeback(c, ioat_chansts(c))) {
-        ioat_chan_halt(c, CHANERR_COMPLETION_ADDR);
-        return;
-    }
     if (ctl & DESC_INT_EN) {
         ioat_chan_raise(c);
     }
 }
 
 /* Runs from the channel's bottom half, under the BQL. */
+static void ioat_chan_reset(IoatChan *c);
+
+/* fault=unaffiliated: an error of the channel, not of any descriptor. */
+static bool ioat_chan_unaffiliated(IoatChan *c)
+{
+    if (c->fault != IOAT_FAULT_UNAFFILIATED) {
+        return false;
+    }
+    trace_ioat_fault_hit(c->idx, ioat_fault_names[c->fault]);
+    c->fault = IOAT_FAULT_NONE;
+    if (CHANERR_UNAFFILIATED & ~c->chanerr_mask) {
+        c->sts_flags |= CHANSTS_UNAFFILIATED_ERR;
+    }
+    return ioat_chan_error(c, CHANERR_UNAFFILIATED);
+}
+
 static void ioat_chan_run(IoatChan *c)
 {
     uint64_t budget = IOAT_BATCH_BYTES;
@@ -528,7 +641,16 @@ static void ioat_chan_run(IoatChan *c)
             qemu_bh_schedule(c->bh);
             return;
         }
-        if (!c->have_desc && !ioat_chan_fetch(c)) {
+        if (c->reset_latched && !c->have_desc) {
+            ioat_chan_reset(c);
+            return;
+        }
+        if (!c->have_desc &&
+            (ioat_chan_unaffiliated(c) || !ioat_chan_fetch(c))) {
+            return;
+        }
+        if (c->fault == IOAT_FAULT_HANG) {
+            c->wedged = true;   /* on this descriptor until the fault clears */
             return;
         }
         if (c->deadline &&
@@ -546,6 +668,10 @@ static void ioat_chan_run(IoatChan *c)
             descs++;
             break;
         }
+    }
+    /* A reset latched while wedged waits for the running descriptor. */
+    if (c->reset_latched && !c->have_desc && !c->wedged) {
+        ioat_chan_reset(c);
     }
 }
 
@@ -578,6 +704,7 @@ static void ioat_chan_reset(IoatChan *c)
 {
     IoatState *s = c->s;
 
+    trace_ioat_chan_reset(c->idx);
     ioat_chan_drop_inflight(c);
     qemu_bh_cancel(c->bh);
     ioat_chan_set_state(c, CHAN_HALTED);
@@ -588,6 +715,8 @@ static void ioat_chan_reset(IoatChan *c)
     c->last_done = 0;
     c->chain_start = true;
     c->chanerr = 0;
+    c->sts_flags = 0;
+    c->reset_latched = false;
     c->int_pending = false;
     c->chansts_latched = false;
     s->attnstatus &= ~(1u << c->idx);
@@ -612,6 +741,16 @@ static void ioat_chan_power_on(IoatChan *c)
 static void ioat_chan_command(IoatChan *c, uint8_t cmd)
 {
     trace_ioat_chan_cmd(c->idx, cmd, c->state);
+    if (c->wedged) {
+        /*
+         * A wedged engine obeys nothing: SUSPEND is lost, RESET stays pending
+         * (CHANCMD bit 5 reads 1) until the fault is cleared.
+         */
+        if (cmd & CHANCMD_RESET) {
+            c->reset_latched = true;
+        }
+        return;
+    }
     if (cmd & CHANCMD_RESET) {
         ioat_chan_reset(c);
     } else if (cmd & CHANCMD_ABORT) {
@@ -818,8 +957,9 @@ static uint64_t ioat_reg_read(IoatState *s, const IoatRegRef *r,
     case R_CS_STATUS:
     case R_DCAOFFSET:       /* 0: no DCA (spec §6.3) */
     case R_DMA_COMP:
-    case R_CHANCMD:         /* RESET completes at once */
         return 0;
+    case R_CHANCMD:         /* RESET completes at once, unless hung */
+        return c->reset_latched ? CHANCMD_RESET : 0;
     case R_CHANCTRL:
         return c->chanctrl;
     case R_DMACOUNT:
@@ -906,6 +1046,9 @@ static void ioat_reg_write(IoatState *s, const IoatRegRef *r, uint64_t v,
         break;
     case R_CHANERR:
         c->chanerr &= ~(v & mask);
+        if (!(c->chanerr & CHANERR_UNAFFILIATED)) {
+            c->sts_flags &= ~CHANSTS_UNAFFILIATED_ERR;
+        }
         break;
     case R_CHANERR_MASK:
         c->chanerr_mask = MERGE(c->chanerr_mask, v, mask);
@@ -1014,11 +1157,25 @@ static const MemoryRegionOps ioat_dead_ops = {
 
 /* ---- Config space ---- */
 
+/* A dead card answers no config cycle either: all ones, writes dropped. */
+static uint32_t ioat_config_read(PCIDevice *pdev, uint32_t addr, int len)
+{
+    IoatState *s = HOTDMA_IOAT(pdev);
+
+    if (s->dead) {
+        return MAKE_64BIT_MASK(0, len * 8);
+    }
+    return pci_default_read_config(pdev, addr, len);
+}
+
 static void ioat_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
                               int len)
 {
     IoatState *s = HOTDMA_IOAT(pdev);
 
+    if (s->dead) {
+        return;
+    }
     pci_default_write_config(pdev, addr, val, len);
     /* MSI/MSI-X enable changes which interrupt path is live. */
     ioat_update_intx(s);
@@ -1053,11 +1210,10 @@ static char *ioat_get_fault(Object *obj, Error **errp)
 }
 
 /*
- * read-error/write-error fail the next data descriptor of each selected
- * channel once; stall stops the selected channels until the fault is set
- * to none; dead (device-wide) turns the BAR into all-ones and stops all DMA
- * and interrupts.  none clears the selected channels and dead, and resumes
- * the engines; a channel reset then brings back normal service.
+ * The faults of the header comment, on the channels selected by
+ * fault-channel; dead is device-wide.  none clears the selected channels and
+ * dead, and resumes the engines; a channel reset then brings back normal
+ * service.
  */
 static void ioat_set_fault(Object *obj, const char *value, Error **errp)
 {
@@ -1071,7 +1227,8 @@ static void ioat_set_fault(Object *obj, const char *value, Error **errp)
     }
     if (f == IOAT_FAULT__MAX) {
         error_setg(errp, "intel-ioat: fault must be none, read-error, "
-                   "write-error, stall or dead, not '%s'", value);
+                   "write-error, completion-error, descriptor-error, stall, "
+                   "hang, unaffiliated or dead, not '%s'", value);
         return;
     }
     trace_ioat_fault_set(value, s->fault_channel);
@@ -1089,8 +1246,15 @@ static void ioat_set_fault(Object *obj, const char *value, Error **errp)
     }
     if (f == IOAT_FAULT_NONE && DEVICE(s)->realized) {
         for (unsigned i = 0; i < s->channels; i++) {
-            ioat_chan_kick(&s->chan[i]);
-            ioat_chan_try_interrupt(&s->chan[i]);
+            IoatChan *c = &s->chan[i];
+
+            c->wedged = false;
+            /* A latched reset runs after the wedged descriptor, if any. */
+            if (c->reset_latched && !ioat_chan_runnable(c)) {
+                ioat_chan_reset(c);
+            }
+            ioat_chan_kick(c);
+            ioat_chan_try_interrupt(c);
         }
     }
 }
@@ -1310,6 +1474,7 @@ static void ioat_class_init(ObjectClass *klass, void *data)
 
     k->realize = ioat_realize;
     k->exit = ioat_exit;
+    k->config_read = ioat_config_read;
     k->config_write = ioat_config_write;
     k->vendor_id = PCI_VENDOR_ID_INTEL;
     k->device_id = 0x2021;
@@ -1334,7 +1499,8 @@ static void ioat_class_init(ObjectClass *klass, void *data)
     object_class_property_add_str(klass, "fault", ioat_get_fault,
                                   ioat_set_fault);
     object_class_property_set_description(klass, "fault",
-        "inject a fault: none, read-error, write-error, stall, dead");
+        "inject a fault: none, read-error, write-error, completion-error, "
+        "stall, hang, unaffiliated, dead");
     object_class_property_add(klass, "fault-channel", "int",
                               ioat_get_fault_channel, ioat_set_fault_channel,
                               NULL, NULL);
