@@ -1,98 +1,96 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * Module glue of hotdma_test.ko: parameters, and the provider-specific buffer mapping looked up
- * at run time (symbol_get), so the test client depends on no provider module.
- */
+/* Module glue of hotdma_test.ko: parameters and module metadata. Forwarding only. */
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <hotdma/shim/module_test.h>
-#include <hotdma/shim/module_ioat.h>
+#include "param_check.h"
 
-static unsigned int iterations = 1000;
-module_param(iterations, uint, 0444);
-MODULE_PARM_DESC(iterations, "operations per thread (default 1000)");
+/*
+ * Parameters (listed with their ranges in ioat/README.md). Each is validated
+ * at insmod (shim/param_check.h): a bad value fails the insmod with -EINVAL and one log line
+ * naming the parameter and its valid values. All but `stop` are read-only afterwards.
+ */
+static bool refused;
+static char mode[12] = "exclusive";
 
-static unsigned int test_buf_size = 16384;
-module_param(test_buf_size, uint, 0444);
-MODULE_PARM_DESC(test_buf_size, "buffer size; lengths and offsets are random below it (default 16384)");
+static struct hotdma_test_params params = {
+	.iterations = 1000,
+	.test_buf_size = 16384,
+	.threads_per_chan = 1,
+	.max_channels = 0,
+	.timeout_ms = 3000,
+	.reacquire_ms = 30000,
+	.verbose = 0,
+	.queue_depth = 1,
+	.mode = mode,
+	.threads = 0,
+	.norandom = 0,
+	.max_errors = 0,
+};
 
-static unsigned int threads_per_chan = 1;
-module_param(threads_per_chan, uint, 0444);
-MODULE_PARM_DESC(threads_per_chan, "threads per channel (default 1)");
+#define TEST_UINT(name, lo, hi, desc)						\
+	static struct hotdma_uint_param name##_arg = { &params.name, lo, hi, &refused };	\
+	module_param_cb(name, &hotdma_param_uint_ops, &name##_arg, 0444);		\
+	__MODULE_PARM_TYPE(name, "uint");						\
+	MODULE_PARM_DESC(name, desc)
 
-static unsigned int max_channels;
-module_param(max_channels, uint, 0444);
-MODULE_PARM_DESC(max_channels, "channels to test, 0 = all (default 0)");
+TEST_UINT(iterations, 0, 1000000000,
+	  "operations per thread, 0..10^9, 0 = until 1 is written to stop (default 1000)");
+TEST_UINT(test_buf_size, 64, 4194304,
+	  "buffer size in bytes, 64..4194304; lengths and offsets are random below it (default 16384)");
+TEST_UINT(threads_per_chan, 1, 8, "exclusive mode: threads per channel, 1..8 (default 1)");
+TEST_UINT(max_channels, 0, 64,
+	  "exclusive mode: channels to request, 0..64, 0 = every one the core has (default 0)");
+TEST_UINT(timeout_ms, 10, 600000,
+	  "per-operation completion timeout in ms, 10..600000 (default 3000)");
+TEST_UINT(reacquire_ms, 0, 600000,
+	  "how long a thread whose channel went away waits for another, 0..600000 ms (default 30000)");
+TEST_UINT(queue_depth, 1, 1024,
+	  "operations in flight per thread, 1..1024 (default 1); each has its own buffers");
+TEST_UINT(threads, 0, 64,
+	  "table mode: threads, 0..64, 0 = one per online CPU, each bound to its CPU (default 0)");
+TEST_UINT(max_errors, 0, 1000000000,
+	  "reported transfer errors the run may see before it fails, 0..10^9 (default 0)");
 
-static unsigned int timeout_ms = 3000;
-module_param(timeout_ms, uint, 0444);
-MODULE_PARM_DESC(timeout_ms, "per-operation completion timeout in ms (default 3000)");
+static struct hotdma_bool_param verbose_arg = { &params.verbose, &refused };
+module_param_cb(verbose, &hotdma_param_bool_ops, &verbose_arg, 0444);
+__MODULE_PARM_TYPE(verbose, "bool");
+MODULE_PARM_DESC(verbose, "log every failed operation (default 0)");
 
-static unsigned int reacquire_ms = 30000;
-module_param(reacquire_ms, uint, 0444);
-MODULE_PARM_DESC(reacquire_ms, "how long a thread whose channel went away waits for another (default 30000)");
+static struct hotdma_bool_param norandom_arg = { &params.norandom, &refused };
+module_param_cb(norandom, &hotdma_param_bool_ops, &norandom_arg, 0444);
+__MODULE_PARM_TYPE(norandom, "bool");
+MODULE_PARM_DESC(norandom, "every operation copies the whole buffer, offsets 0 (default 0)");
 
-static bool verbose;
-module_param(verbose, bool, 0444);
-MODULE_PARM_DESC(verbose, "log every failed operation");
+/* The only writable one: ends an iterations=0 run (threads finish what is in flight). */
+static int stop;
+static struct hotdma_bool_param stop_arg = { &stop, &refused };
+module_param_cb(stop, &hotdma_param_bool_ops, &stop_arg, 0644);
+__MODULE_PARM_TYPE(stop, "bool");
+MODULE_PARM_DESC(stop, "write 1 to end an iterations=0 run (default 0)");
 
-static struct hotdma_test_params params;
+int hotdma_test_stop_requested(void)
+{
+	return READ_ONCE(stop);
+}
+
+static const char *const modes[] = { "exclusive", "table", NULL };
+static struct hotdma_choice_param mode_arg = {
+	mode, sizeof(mode), modes, "exclusive, table", &refused
+};
+module_param_cb(mode, &hotdma_param_choice_ops, &mode_arg, 0444);
+__MODULE_PARM_TYPE(mode, "string");
+MODULE_PARM_DESC(mode,
+		 "exclusive: channels from hotdma_request_channel, shared by threads_per_chan threads; table: hotdma_chan_get from the per-CPU table for every operation (default exclusive)");
 
 const struct hotdma_test_params *hotdma_test_get_params(void)
 {
-	params.iterations = iterations;
-	params.test_buf_size = clamp_val(test_buf_size, 64, 1U << 22);
-	params.threads_per_chan = clamp_val(threads_per_chan, 1, 8);
-	params.max_channels = max_channels;
-	params.timeout_ms = max(timeout_ms, 10U);
-	params.reacquire_ms = reacquire_ms;
-	params.verbose = verbose;
 	return &params;
-}
-
-static DEFINE_MUTEX(mapper_lock);
-static typeof(&hotdma_ioat_dma_map) ioat_map;
-static typeof(&hotdma_ioat_dma_unmap) ioat_unmap;
-
-int hotdma_test_map(void *chan, void *cpu, size_t size, enum hotdma_dma_dir dir,
-		    hotdma_u64 *bus, int *mapped)
-{
-	int rc = -ENOENT;
-
-	mutex_lock(&mapper_lock);
-	if (!ioat_map) {
-		ioat_map = symbol_get(hotdma_ioat_dma_map);
-		ioat_unmap = symbol_get(hotdma_ioat_dma_unmap);
-	}
-	mutex_unlock(&mapper_lock);
-	if (ioat_map && ioat_unmap)
-		rc = ioat_map(chan, cpu, size, dir, bus);
-	*mapped = rc == 0;
-	if (rc != -ENOENT)
-		return rc;
-	*bus = (uintptr_t)cpu;
-	return 0;
-}
-
-void hotdma_test_unmap(void *chan, hotdma_u64 bus, size_t size, enum hotdma_dma_dir dir)
-{
-	ioat_unmap(chan, bus, size, dir);
-}
-
-void hotdma_test_release_mapper(void)
-{
-	mutex_lock(&mapper_lock);
-	if (ioat_map)
-		symbol_put(hotdma_ioat_dma_map);
-	if (ioat_unmap)
-		symbol_put(hotdma_ioat_dma_unmap);
-	ioat_map = NULL;
-	ioat_unmap = NULL;
-	mutex_unlock(&mapper_lock);
 }
 
 static int __init hotdma_test_init(void)
 {
+	if (refused)
+		return -EINVAL; /* the parameter was named when it was refused */
 	return hotdma_test_run();
 }
 
