@@ -88,6 +88,24 @@ dmatest_run() {
 	done
 	put $DMATEST/run 1
 	run cat $DMATEST/wait >/dev/null
+	# 6.1's `wait` does not wait for a thread that was woken but has not run yet: it counts
+	# only threads that are neither done nor pending, and a thread clears `pending` when it
+	# first runs (dmatest.c:253, :604). Read at once after `run`, it can return with every
+	# thread still pending; the `run` read below then stops them part-way (seen: 85 of 200
+	# tests, the summary after the check). So wait here for every started thread's summary
+	# line ("Started N threads using CH" is logged by the `run` write itself); the deadline
+	# is only a hang guard, and a thread that never ends leaves its summary missing, which
+	# dmatest_check reports.
+	local started ended waited=0
+	started=$(dmesg | sed -n 's/.*dmatest: Started \([0-9]*\) threads using .*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }')
+	while ended=$(dmesg | grep -c "dmatest: .*-[a-z]*[0-9]*: summary ") &&
+		[ "$ended" -lt "$started" ] && [ $waited -lt 6000 ]; do
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	[ "$ended" -ge "$started" ] ||
+		echo "dmatest_run: $ended of $started threads ended within $((waited / 10)) s"
 	# Hand the channels back at once: 6.1's ioatdma warns (kernfs, dma_pool_destroy) when
 	# a device is removed while a client still holds one of its channels.
 	run cat $DMATEST/run >/dev/null
