@@ -130,9 +130,14 @@ class Case:
 
 
 class Qmp:
-    def __init__(self, path, deadline):
+    def __init__(self, path, deadline, proc=None):
         self.sock = None
         while time.time() < deadline:
+            # A QEMU that exited at start (a bad argument, a host port taken) never opens
+            # the socket: say so now, not at the run's timeout (its output is in the log).
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError("QEMU exited with status %s before its QMP socket came up"
+                                   % proc.returncode)
             try:
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 s.connect(path)
@@ -374,8 +379,17 @@ def run_vm(test, kernel_dir, initrd, log_path, qemu, echo=False, variant=None):
     asked = time.time()
     with vm_slot():
         waited = time.time() - asked
-        run = _run_vm(test, kernel_dir, initrd, log_path, qemu, echo,
-                      variant or test.vm.variant)
+        # The host port of a networked VM is picked free just before QEMU binds it; another
+        # process (a parallel run, a host-side peer's connect) can take it in between, and
+        # QEMU then exits at start. That is the rig's race, not the test's: pick another port,
+        # at most twice more (the log keeps the last attempt; the timing says it was retried).
+        for attempt in range(3):
+            run = _run_vm(test, kernel_dir, initrd, log_path, qemu, echo,
+                          variant or test.vm.variant)
+            if run.booted or not any("host forwarding rule" in l for l in run.lines[:50]):
+                break
+        if attempt:
+            run.timing += ", QEMU restarted %d time(s): its host port was taken" % attempt
     if waited >= 1:
         run.timing += ", %.0fs waiting for a VM slot" % waited
     return run
@@ -407,7 +421,7 @@ def _run_vm(test, kernel_dir, initrd, log_path, qemu, echo, variant):
             handle_line(run, line, qmp, ctl, net)
 
         try:
-            qmp = Qmp(os.path.join(workdir, "qmp.sock"), deadline)
+            qmp = Qmp(os.path.join(workdir, "qmp.sock"), deadline, proc)
             ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             ctl.connect(os.path.join(workdir, "ctl.sock"))
             while True:

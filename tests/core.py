@@ -340,7 +340,7 @@ core_kunit_ioat = Test(
     expect=core_kunit.expect + ("ioat-loads", "ioat-unloads"),
     kunit=("hotdma_core_kunit.ko",),
     env={"stress": "4", "ioat": "1"},
-    timeout=480,
+    timeout=900,
 )
 core_kunit_ioat.variants = ("base", "debug")
 core_kunit_ioat.expect_on = {"debug": ("dma-api-clean",)}      # DMA_API_DEBUG kernels only

@@ -17,7 +17,9 @@ def poke(name, cpus, **kw):
         vm=Vm(cpus=cpus, **kw),
         expect=("core-loads", "soft-loads", "core-unloads"),
         kunit=("hotdma_poke_kunit.ko",),
-        timeout=300,  # two cases of 10 s of flipping; the debug kernel boots in ~3 min
+        # Two cases of 10 s of flipping; the debug kernel boots in ~3 min on a slow host: the
+        # timeout is a hang guard, three times that.
+        timeout=900,
     )
 
 

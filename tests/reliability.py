@@ -68,8 +68,8 @@ DEBUG_REST = ("cycles", "rmmod", "cpu", "fail", "fuzz", "badinput")
 assert set(DEBUG_FAULTS + DEBUG_REST) == set(p for p, _ in PHASES)
 TESTS = [
     matrix("reliab/matrix", "base", cycles=CYCLES, fuzz=20, timeout=1200 + 10 * CYCLES),
-    matrix("reliab/matrix-iommu-strict-faults", "debug", cycles=4, fuzz=8, timeout=2000,
+    matrix("reliab/matrix-iommu-strict-faults", "debug", cycles=4, fuzz=8, timeout=3600,
            scale=4, iommu=True, append="iommu.strict=1", only=DEBUG_FAULTS),
-    matrix("reliab/matrix-iommu-strict-rest", "debug", cycles=4, fuzz=8, timeout=2000,
+    matrix("reliab/matrix-iommu-strict-rest", "debug", cycles=4, fuzz=8, timeout=3600,
            scale=4, iommu=True, append="iommu.strict=1", only=DEBUG_REST),
 ]

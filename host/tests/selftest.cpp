@@ -10,9 +10,12 @@ using namespace hosttest;
 namespace
 {
 
+using Stamp = std::chrono::steady_clock::time_point;
+
 // Spins in kernel mode for @ms without a quiescent state; @inside_read_side: within
-// client.hpp's read_side_begin/end.
-void stay_in_kernel(unsigned ms, bool inside_read_side, std::atomic<int> &phase)
+// client.hpp's read_side_begin/end. @section_end is stamped just before the section ends.
+void stay_in_kernel(unsigned ms, bool inside_read_side, std::atomic<int> &phase,
+                    Stamp &section_end)
 {
 	InKernel k;
 	if (inside_read_side)
@@ -23,26 +26,40 @@ void stay_in_kernel(unsigned ms, bool inside_read_side, std::atomic<int> &phase)
 	// delivers the IPI signal (it defers signals to its interceptors).
 	while (std::chrono::steady_clock::now() < until)
 		std::this_thread::sleep_for(std::chrono::microseconds(100));
+	section_end = std::chrono::steady_clock::now();
 	phase.store(2);
 	if (inside_read_side)
 		hh_read_side_end();
 }
 
-// How long synchronize_rcu (from vCPU 0) takes while another vCPU holds a stretch of @ms.
-double gp_ms_against(unsigned ms, bool inside_read_side)
+struct GracePeriod {
+	bool waited; // it ended after the other vCPU's section did
+	double ms;   // how long it took (printed only: a loaded host stretches it)
+};
+
+// synchronize_rcu (from vCPU 0) while another vCPU holds a stretch of @ms. Judged by order,
+// not by durations: whether the grace period returned after the section's end was stamped.
+GracePeriod gp_against(unsigned ms, bool inside_read_side)
 {
 	std::atomic<int> phase{0};
-	VcpuThread t(-1, [&](int) { stay_in_kernel(ms, inside_read_side, phase); });
-	while (phase.load() != 1)
-		std::this_thread::yield();
+	Stamp section_end{};
 	auto start = std::chrono::steady_clock::now();
+	Stamp gp_end{};
 	{
-		InKernel k;
-		hotdma_shim_synchronize_rcu();
-	}
-	EXPECT_NE(phase.load(), 0);
-	return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-	    .count();
+		VcpuThread t(-1,
+		             [&](int) { stay_in_kernel(ms, inside_read_side, phase, section_end); });
+		while (phase.load() != 1)
+			std::this_thread::yield();
+		start = std::chrono::steady_clock::now();
+		{
+			InKernel k;
+			hotdma_shim_synchronize_rcu();
+		}
+		gp_end = std::chrono::steady_clock::now();
+		EXPECT_NE(phase.load(), 0);
+	} // joined: section_end is stamped
+	return {gp_end >= section_end,
+	        std::chrono::duration<double, std::milli>(gp_end - start).count()};
 }
 
 } // namespace
@@ -128,22 +145,25 @@ TEST_F(CoreTest, StaticKeyPatchesEverySiteUnderLoad)
 // read side (client.hpp's) wherever it is real. It does not wait for user mode.
 TEST(Rcu, GracePeriodWaitsForTheReadSide)
 {
-	const unsigned hold = 150;
-	double in_kernel = gp_ms_against(hold, false);
-	double read_side = gp_ms_against(hold, true);
-	printf("    grace period against %u ms in kernel mode: %.1f ms; inside read_side_begin: "
-	       "%.1f ms\n",
-	       hold, in_kernel, read_side);
+	// Long enough that a grace period which does not wait ends well inside it, however the
+	// host schedules this thread.
+	const unsigned hold = 600;
+	GracePeriod in_kernel = gp_against(hold, false);
+	GracePeriod read_side = gp_against(hold, true);
+	printf("    grace period against %u ms in kernel mode: %.1f ms (%s); inside "
+	       "read_side_begin: %.1f ms (%s)\n",
+	       hold, in_kernel.ms, in_kernel.waited ? "waited" : "did not wait", read_side.ms,
+	       read_side.waited ? "waited" : "did not wait");
 	if (kernel() == HOTDMA_HOST_KERNEL_BASE)
-		EXPECT_GE(in_kernel, hold * 0.6)
-		    << "PREEMPT_NONE: kernel code is a read-side section";
+		EXPECT_TRUE(in_kernel.waited) << "PREEMPT_NONE: kernel code is a read-side section";
 	else
-		EXPECT_LT(in_kernel, hold * 0.6)
+		EXPECT_FALSE(in_kernel.waited)
 		    << "with a preempt count the tick/IPI ends the GP where the count is 0";
 	// The case issue 8 (1) is about: where the read side is empty although the kernel counts
 	// preemption (the debug kernel with HOTDMA_PREEMPT=0), this fails.
-	EXPECT_GE(read_side, hold * 0.6) << "a grace period ended inside client.hpp's read side";
-	// User mode is quiescent: no wait at all.
+	EXPECT_TRUE(read_side.waited) << "a grace period ended inside client.hpp's read side";
+	// User mode is quiescent: no other vCPU to wait for (the bound only catches a wait for
+	// something, e.g. a tick that never comes).
 	auto start = std::chrono::steady_clock::now();
 	{
 		InKernel k;
@@ -152,7 +172,7 @@ TEST(Rcu, GracePeriodWaitsForTheReadSide)
 	double idle =
 	    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
 	        .count();
-	EXPECT_LT(idle, 50.0);
+	EXPECT_LT(idle, 500.0);
 }
 
 // Freed per-CPU memory written through %gs is caught, in every vCPU's copy.

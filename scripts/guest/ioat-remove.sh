@@ -131,7 +131,7 @@ qmp_readd() {
 # re-add, spread out again (issue 9: threads starved on channels held by others).
 T=16
 maxerr=$((7 * T * QD))
-test_start queue_depth=$QD threads_per_chan=2 reacquire_ms=60000 max_errors=$maxerr
+test_start queue_depth=$QD threads_per_chan=2 reacquire_ms=600000 max_errors=$maxerr
 cycle sysfs-ioat1 sysfs_remove sysfs_readd $BDF1
 cycle sysfs-ioat0 sysfs_remove sysfs_readd $BDF0
 cycle sysfs-both sysfs_remove sysfs_readd $BDF0 $BDF1

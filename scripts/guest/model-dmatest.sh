@@ -39,9 +39,13 @@ fi
 grep "summary" /tmp/dmatest.log
 
 # Completions must arrive by MSI-X, not only through the driver's 200 ms watchdog (the
-# watchdog alone would still pass dmatest, just slowly; spec §5.4).
+# watchdog alone would still pass dmatest, just slowly, with next to no interrupts; spec
+# §5.4). At least one for every two transfers, not one each: 6.1 re-arms the channel's
+# interrupt at the end of its cleanup tasklet, after the callback woke dmatest's thread, so
+# a copy that thread submits and the model completes in that window shares the next one
+# (a vCPU preempted there on a loaded host makes that common).
 irqs=$(($(msix_total) - irq_before))
-if [ "$irqs" -ge $((n * ITER)) ]; then
+if [ "$irqs" -ge $((n * ITER / 2)) ]; then
 	result "dmatest-irq$sfx" PASS "$irqs ioat-msix interrupts for $((n * ITER)) transfers"
 else
 	result "dmatest-irq$sfx" FAIL "$irqs ioat-msix interrupts for $((n * ITER)) transfers"

@@ -33,7 +33,10 @@ snap() { echo "$(netdma_stat bytes_dma) $(netdma_stat bytes_cpu)"; }
 rm -f /tmp/netdma-stop
 /tools/netdma-check stream netdma-stream-ioat-removal 0 1048576 ioctl 0 &
 spid=$!
-sleep 3
+# Each phase waits for the stream's bytes (hang guards of 60 s), not a fixed time.
+b0=$(netdma_stat bytes_dma)
+stat_above bytes_dma "$b0" 60
+sleep 1
 set -- $(snap); d0=$1
 put /sys/bus/pci/devices/0000:01:00.0/remove 1
 if [ "$how" = sysfs ]; then
@@ -46,9 +49,13 @@ fi
 # removal may still report DMA.
 why=""
 wait_for hotdma_devices 0 60 || why="devices did not go: $(hotdma_devices) left; "
-sleep 1
+# Two batches that found no channel: any batch that had one has ended and added its bytes
+# (the stream's calls are one at a time).
+n0=$(netdma_stat fallback_no_channel)
+stat_above fallback_no_channel $((n0 + 1)) 60
 set -- $(snap); d1=$1 c1=$2
-sleep 3
+stat_above bytes_cpu "$c1" 60
+sleep 1
 set -- $(snap); d2=$1 c2=$2
 put /sys/bus/pci/rescan 1
 if [ "$how" != sysfs ]; then
@@ -60,7 +67,8 @@ if [ "$how" != sysfs ]; then
 	qmp_run '{"execute":"device_add","arguments":{"driver":"intel-ioat","id":"ioat1","bus":"rp1"}}' >/dev/null
 fi
 wait_for hotdma_devices 2 60 || why="${why}devices not back: $(hotdma_devices); "
-sleep 4
+stat_above bytes_dma "$d2" 60
+sleep 1
 set -- $(snap); d3=$1
 touch /tmp/netdma-stop
 wait $spid

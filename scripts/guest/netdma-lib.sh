@@ -12,6 +12,18 @@ netdma_stat() {
 	awk -v k="$1" '$1 == k { print $2 }' $NETDMA_STATS
 }
 
+# stat_above NAME VALUE SECONDS: wait until the netdma stat NAME exceeds VALUE. The limit is
+# a hang guard (the check that follows says what did not happen): a stream's progress on a
+# slow guest is a condition to wait for, not a fixed sleep.
+stat_above() {
+	local i
+	for i in $(seq 1 $(($3 * 10))); do
+		[ "$(netdma_stat $1)" -gt "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # netdma_run NAME CMD...: run a netdma-check command; its own @@RESULT lines are the cases,
 # a crash or non-zero exit without them is one more failing case NAME.
 netdma_run() {

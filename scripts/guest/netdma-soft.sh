@@ -51,15 +51,24 @@ snap() { echo "$(netdma_stat bytes_dma) $(netdma_stat bytes_cpu)"; }
 rm -f /tmp/netdma-stop
 /tools/netdma-check stream netdma-stream-soft-removal 0 1048576 ioctl 0 &
 spid=$!
-sleep 3
+# Each phase waits for the stream's bytes (hang guards of 60 s): DMA before, then the
+# removal, then two batches that found no channel (any batch that had one has ended and
+# added its bytes: the stream's calls are one at a time), then CPU bytes, then DMA after.
+b0=$(netdma_stat bytes_dma)
+stat_above bytes_dma "$b0" 60
+sleep 1
 set -- $(snap); d0=$1 c0=$2
 put $SOFT "remove 0"
 put $SOFT "remove 1"
+n0=$(netdma_stat fallback_no_channel)
+stat_above fallback_no_channel $((n0 + 1)) 60
 set -- $(snap); d1=$1 c1=$2
-sleep 3
+stat_above bytes_cpu "$c1" 60
+sleep 1
 set -- $(snap); d2=$1 c2=$2
 put $SOFT "add 2 -1"
-sleep 3
+stat_above bytes_dma "$d2" 60
+sleep 1
 set -- $(snap); d3=$1 c3=$2
 touch /tmp/netdma-stop
 wait $spid

@@ -147,6 +147,17 @@ hdt_started() {
 	return 1
 }
 
+# hdt_stop: end a run started with iterations=0 (it copies until told to stop, so a fault
+# armed after it started always meets its copies, however fast the host). Written again
+# while it runs: busybox's insmod retries a failed init, and that run starts with stop=0.
+hdt_stop() {
+	local stop=/sys/module/hotdma_test/parameters/stop
+	while kill -0 $HDT_PID 2>/dev/null; do
+		echo 1 >$stop 2>/dev/null
+		sleep 0.2
+	done
+}
+
 # hdt_wait ITER THREADS MAXERR: wait for it (not from a subshell: the insmod is this shell's
 # child); its verdict (test_check's line and the insmod's status) goes to /tmp/hdt.out.
 # Succeeds when test_check holds; the insmod fails by itself above max_errors.
