@@ -8,9 +8,12 @@
 . /guest/model-lib.sh
 . /guest/ioat-lib.sh
 
-# 30000 copies per thread: the run must outlast the removal (pciehp waits 5 s) and the re-add;
-# 6000 ended before the re-add once hotdma_test verified a word at a time (4c12c03).
-ITER=30000
+# The client copies until it is stopped, after the re-add and once every re-added channel
+# has verified copies: a fixed count had to outlast the removal (pciehp waits 5 s) and the
+# re-add, and how long it lasts depends on the host (6000 ended before the re-add once
+# hotdma_test verified a word at a time; 30000 left ~3 s to spare on a fast host).
+ITER=0
+READD_OPS=1000
 D=/sys/kernel/debug/hotdma
 GONE=ioat-0000:02:00.0          # the core's name of ioat1 (behind rp1: bus 2)
 # At most one operation in flight per thread (hotdma_test waits for each), one thread per
@@ -44,11 +47,15 @@ show_debugfs
 [ -d $D/$GONE ] || echo "demo: no $D/$GONE before the removal"
 removals0=$(removals)
 
-echo "== hotdma_test on every channel ($ITER copies each); ioat1 is unplugged and re-plugged meanwhile"
+echo "== hotdma_test on every channel (until stopped); ioat1 is unplugged and re-plugged meanwhile"
 run dmesg -c >/dev/null
 insmod $M/hotdma_test.ko iterations=$ITER reacquire_ms=60000 &
 tpid=$!
-sleep 1
+# The removal comes once the client has its 8 threads (the limit is a hang guard).
+for i in $(seq 1 600); do
+	dmesg | grep -q "hotdma: test: .* threads," && break
+	sleep 0.1
+done
 echo "-- QMP device_del ioat1 (pciehp removes it after its 5 s attention-button delay)"
 del=$(qmp '{"execute":"device_del","arguments":{"id":"ioat1"}}')
 echo "  $del"
@@ -91,6 +98,20 @@ else
 	result demo-readd FAIL "device_add reply ok: $add_ok; guest saw it: $guest_back; live in the core: $core_back; channels: $nchan"
 fi
 
+# Until every re-added channel has verified copies (60 s at most), then stop the client.
+for i in $(seq 1 600); do
+	few=no
+	for c in $D/$GONE/chan*; do
+		[ "$(chan_field "$c" operations 2>/dev/null)" -ge $READD_OPS ] 2>/dev/null || few=yes
+	done
+	[ $few = no ] && break
+	sleep 0.1
+done
+stop=/sys/module/hotdma_test/parameters/stop
+while kill -0 $tpid 2>/dev/null; do
+	echo 1 >$stop 2>/dev/null
+	sleep 0.2
+done
 run wait $tpid
 dmesg >/tmp/demo.log
 # Read the re-added channels' counters while hotdma_test still holds nothing (its threads are

@@ -5,7 +5,14 @@
 . /guest/lib.sh
 
 variant=$(cmdline_arg hotdma.variant)
-start=$(cut -d. -f1 /proc/uptime)
+start=$(cut -d' ' -f1 /proc/uptime)
+# settle_until SECONDS: sleep until SECONDS after $start, to the hundredth (whole seconds
+# cut both readings down and left as little as one second of a "2 s" settle).
+settle_until() {
+	local left
+	left=$(awk -v s="$start" -v d="$1" '{ l = s + d - $1; printf "%.2f", l > 0 ? l : 0 }' /proc/uptime)
+	sleep "$left"
+}
 if [ "$variant" = debug ]; then
 	K=/sys/kernel/debug/kmemleak
 	if [ ! -e $K ]; then
@@ -17,8 +24,7 @@ if [ "$variant" = debug ]; then
 		# second starts at least 6 s after the test's last command. A scan fails with EPERM
 		# once kmemleak has disabled itself.
 		if put $K scan; then
-			left=$((start + 6 - $(cut -d. -f1 /proc/uptime)))
-			[ $left -gt 0 ] && sleep $left
+			settle_until 6
 			put $K scan && echo "@@KMEMLEAK scanned"
 		fi
 		leaks=$(cat $K)
@@ -29,8 +35,7 @@ if [ "$variant" = debug ]; then
 	fi
 fi
 # Settle: at least 2 s after the test's last command.
-left=$((start + 2 - $(cut -d. -f1 /proc/uptime)))
-[ $left -gt 0 ] && sleep $left
+settle_until 2
 # The console has every message printed at console log level; the log itself also has those
 # printed since the test's last `dmesg -c`, whatever the console level was.
 echo "@@DMESG-BEGIN"
