@@ -10,7 +10,7 @@ start=$(cut -d' ' -f1 /proc/uptime)
 # cut both readings down and left as little as one second of a "2 s" settle).
 settle_until() {
 	local left
-	left=$(awk -v s="$start" -v d="$1" '{ l = s + d - $1; printf "%.2f", l > 0 ? l : 0 }' /proc/uptime)
+	left=$(awk -v s="$start" -v d="$1" '{ l = s + d - $1; printf "%.2f", (l > 0 ? l : 0) }' /proc/uptime)
 	sleep "$left"
 }
 if [ "$variant" = debug ]; then
