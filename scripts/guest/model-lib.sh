@@ -99,8 +99,10 @@ dmatest_run() {
 	local started ended waited=0
 	started=$(dmesg | sed -n 's/.*dmatest: Started \([0-9]*\) threads using .*/\1/p' |
 		awk '{ n += $1 } END { print n + 0 }')
-	while ended=$(dmesg | grep -c "dmatest: .*-[a-z]*[0-9]*: summary ") &&
-		[ "$ended" -lt "$started" ] && [ $waited -lt 6000 ]; do
+	# (grep -c exits 1 when it counts none: not a loop condition, or none means "done".)
+	while :; do
+		ended=$(dmesg | grep -c "dmatest: .*-[a-z]*[0-9]*: summary ")
+		[ "$ended" -ge "$started" ] || [ $waited -ge 6000 ] && break
 		sleep 0.1
 		waited=$((waited + 1))
 	done
