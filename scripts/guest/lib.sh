@@ -49,22 +49,29 @@ check() {
 	if "$@"; then result "$name" PASS; else result "$name" FAIL "command failed: $*"; fi
 }
 
-# qmp JSON: have the host run a QMP command; prints the host's one-line reply on stdout (the
-# request goes to the console on stderr, so $(qmp ...) works). The reply comes back on ttyS1,
-# which is opened before the request goes out: a reply that arrives while the port is closed
-# is dropped by the UART driver. Sequence numbers live in a file because $(...) is a subshell.
-qmp() {
+# ttyS1_request TAG JSON: a request the host serves (TAG QMP: a QMP command; HOST: the host
+# helper, scripts/hostnet.py); prints the host's one-line reply on stdout (the request goes
+# to the console on stderr, so $(qmp ...) works). The reply comes back on ttyS1, which is
+# opened before the request goes out: a reply that arrives while the port is closed is
+# dropped by the UART driver. One sequence for every tag, in a file because $(...) is a
+# subshell; no request may run while another waits for its reply (both read ttyS1).
+ttyS1_request() {
 	local seq line
 	seq=$(($(cat /tmp/.qmp-seq 2>/dev/null || echo 0) + 1))
 	echo $seq >/tmp/.qmp-seq
 	[ -f /tmp/.ttyS1-raw ] || { stty -F /dev/ttyS1 raw -echo 115200 && touch /tmp/.ttyS1-raw; }
 	{
-		echo "@@QMP $seq $1" >&2
+		echo "@@$1 $seq $2" >&2
 		while read -r line; do
 			case $line in "$seq "*) echo "${line#"$seq" }"; return 0 ;; esac
 		done
 	} </dev/ttyS1
 	return 1
+}
+
+# qmp JSON: have the host run a QMP command (ttyS1_request).
+qmp() {
+	ttyS1_request QMP "$1"
 }
 
 # ktap_module NAME.ko [PARAMS]: insmod a module whose KUnit suites run at load, with markers

@@ -3,20 +3,9 @@ T=/tools
 NETDMA_STATS=/sys/kernel/debug/hotdma/netdma/stats
 
 # host_request JSON: a request to the rig's host helper (scripts/hostnet.py), answered on
-# ttyS1 like qmp's: prints the one-line JSON reply. Shares qmp's sequence numbers, so the two
-# never mix; neither may run while the other waits for its reply (both read ttyS1).
+# ttyS1 like qmp's (ttyS1_request): prints the one-line JSON reply.
 host_request() {
-	local seq line
-	seq=$(($(cat /tmp/.qmp-seq 2>/dev/null || echo 0) + 1))
-	echo $seq >/tmp/.qmp-seq
-	[ -f /tmp/.ttyS1-raw ] || { stty -F /dev/ttyS1 raw -echo 115200 && touch /tmp/.ttyS1-raw; }
-	{
-		echo "@@HOST $seq $1" >&2
-		while read -r line; do
-			case $line in "$seq "*) echo "${line#"$seq" }"; return 0 ;; esac
-		done
-	} </dev/ttyS1
-	return 1
+	ttyS1_request HOST "$1"
 }
 
 # json_field JSON KEY: the number after "KEY": in a one-line JSON object (empty if none).
