@@ -107,11 +107,7 @@ for i in $(seq 1 600); do
 	[ $few = no ] && break
 	sleep 0.1
 done
-stop=/sys/module/hotdma_test/parameters/stop
-while kill -0 $tpid 2>/dev/null; do
-	echo 1 >$stop 2>/dev/null
-	sleep 0.2
-done
+stop_test $tpid
 run wait $tpid
 dmesg >/tmp/demo.log
 # Read the re-added channels' counters while hotdma_test still holds nothing (its threads are

@@ -102,12 +102,12 @@ test_start() {
 	TEST_PID=$!
 }
 
-# test_stop LOG: end the background run (1 to stop, written again while it runs: a failed
-# init is retried by busybox's insmod, and that second run starts with stop=0), its kernel log
-# in LOG; returns its verdict (test_rc).
-test_stop() {
-	local stop=/sys/module/hotdma_test/parameters/stop rc
-	while kill -0 $TEST_PID 2>/dev/null; do
+# stop_test PID: tell the hotdma_test run whose insmod is PID to stop (iterations=0 runs copy
+# until then) and wait until that insmod has ended. Written again while it runs: a failed init
+# is retried by busybox's insmod, and that second run starts with stop=0.
+stop_test() {
+	local stop=/sys/module/hotdma_test/parameters/stop
+	while kill -0 $1 2>/dev/null; do
 		# The file goes away when the run ends: only a write that failed while it still
 		# exists fails the run.
 		if ! echo 1 >$stop 2>/dev/null && [ -e $stop ]; then
@@ -115,6 +115,14 @@ test_stop() {
 		fi
 		sleep 0.2
 	done
+}
+
+# test_stop LOG: end the background run (1 to stop, written again while it runs: a failed
+# init is retried by busybox's insmod, and that second run starts with stop=0), its kernel log
+# in LOG; returns its verdict (test_rc).
+test_stop() {
+	local rc
+	stop_test $TEST_PID
 	wait $TEST_PID
 	dmesg >"$1"
 	test_rc "$1"

@@ -148,14 +148,9 @@ hdt_started() {
 }
 
 # hdt_stop: end a run started with iterations=0 (it copies until told to stop, so a fault
-# armed after it started always meets its copies, however fast the host). Written again
-# while it runs: busybox's insmod retries a failed init, and that run starts with stop=0.
+# armed after it started always meets its copies, however fast the host); ioat-lib.sh's.
 hdt_stop() {
-	local stop=/sys/module/hotdma_test/parameters/stop
-	while kill -0 $HDT_PID 2>/dev/null; do
-		echo 1 >$stop 2>/dev/null
-		sleep 0.2
-	done
+	stop_test $HDT_PID
 }
 
 # hdt_wait ITER THREADS MAXERR: wait for it (not from a subshell: the insmod is this shell's
