@@ -484,19 +484,44 @@ def _run_vm(test, kernel_dir, initrd, log_path, qemu, echo, variant):
 
 # A kernel message printed on another vCPU while the guest echoes a line to the console lands
 # inside that line: "@@RESULT ioat-un[    8.50] hotdma: soft00: registered..." then "loads PASS"
-# on the next line, or '@@QMP 64 {"execute":"qom-get",..."/machine/peri[   80.42] hotdma: ...'
-# then 'pheral/..."}}' (both seen under multi-threaded TCG). printk writes whole lines, so a
-# marker line that is not whole (a result without its status, a request whose JSON does not
-# parse) and holds a kernel line is put back together: the kernel line is handled on its own,
-# the rest of the marker is the next line that is not a kernel line.
+# on the next line, '@@QMP 64 {"execute":"qom-get",..."/machine/peri[   80.42] hotdma: ...'
+# then 'pheral/..."}}', or "@@PART-END 5 [   51.25] pci 0000:00:05.0: ..." then "0" (all seen
+# under multi-threaded TCG; the last failed a shared VM's part with "guest script exited None").
+# printk writes whole lines, so a marker line that is not whole (its fields not all there, a
+# request whose JSON does not parse) and holds a kernel line is put back together: the kernel
+# line is handled on its own, the rest of the marker is the next line that is not a kernel
+# line. When the kernel line came just before the echo's newline, the part before it is
+# already whole and is handled at once.
 KERNEL_LINE_IN_RE = re.compile(r"\[\s*\d+\.\d+\] ")
 RESULT_OK_RE = re.compile(r"^@@RESULT \S+ (PASS|FAIL|SKIP)( |$)")
 REQUEST_RE = re.compile(r"^@@(QMP|HOST) \S+ ")
+# The markers with a fixed shape, as scripts/guest/ prints them; the others (@@ERROR,
+# @@RUN-FAILED, @@TEXT, @@SOAK...) carry free text, of which no cut can be told.
+MARKER_SHAPES = {k: re.compile(v) for k, v in {
+    "@@BOOTED": r"^@@BOOTED \S+ cpus=\d+$",
+    "@@PART-BEGIN": r"^@@PART-BEGIN \d+ \S+$",
+    "@@PART-END": r"^@@PART-END \d+ -?\d+$",
+    "@@SCRIPT-DONE": r"^@@SCRIPT-DONE -?\d+$",
+    "@@EXIT": r"^@@EXIT -?\d+$",
+    "@@KTAP-BEGIN": r"^@@KTAP-BEGIN \S+$",
+    "@@KTAP-END": r"^@@KTAP-END \S+$",
+    "@@MARK": r"^@@MARK (start|end) \S+$",
+    "@@KMEMLEAK": r"^@@KMEMLEAK scanned$",
+    "@@SETTLED": r"^@@SETTLED$",
+    "@@REBOOT": r"^@@REBOOT$",
+    "@@DMESG-BEGIN": r"^@@DMESG-BEGIN$",
+    "@@DMESG-END": r"^@@DMESG-END$",
+}.items()}
+MARKER_KEYWORD_RE = re.compile(r"@@[A-Z-]*")
+MARKER_FREE_TEXT = ("@@ERROR", "@@RUN-FAILED", "@@TEXT", "@@SYM", "@@SOAK", "@@SOAK-PROBLEM",
+                    "@@QMP", "@@HOST")
 
 
 def marker_whole(line):
     """False for a marker line cut short (a result without its status, a QMP or host
-    request whose JSON payload does not parse); True for any other line."""
+    request whose JSON payload does not parse, a fixed-shape marker not of its shape, a
+    keyword cut by a kernel line); True for any other line."""
+    line = line.rstrip()
     if line.startswith("@@RESULT "):
         return bool(RESULT_OK_RE.match(line))
     m = REQUEST_RE.match(line)
@@ -505,7 +530,23 @@ def marker_whole(line):
             json.loads(line[m.end():])
         except ValueError:
             return False
-    return True
+        return True
+    keyword = MARKER_KEYWORD_RE.match(line).group(0)
+    if keyword in MARKER_SHAPES:
+        return bool(MARKER_SHAPES[keyword].match(line))
+    # A keyword cut by a kernel line ("@@PART-[   53.00] hotdma: ..." then "END 2 0"); any
+    # other line is taken as it is (the matrix's "@@ reliab ..." lines quote kernel lines).
+    cut = keyword not in MARKER_FREE_TEXT and KERNEL_LINE_IN_RE.match(line, len(keyword)) and \
+        any(k.startswith(keyword) for k in tuple(MARKER_SHAPES) + MARKER_FREE_TEXT + ("@@RESULT",))
+    return not cut
+
+
+def marker_complete(marker):
+    """Whether the part of a cut line before the kernel line is a marker with all its fields
+    (the kernel line came just before the echo's newline): a whole line of a known keyword."""
+    keyword = MARKER_KEYWORD_RE.match(marker).group(0)
+    return keyword in tuple(MARKER_SHAPES) + ("@@RESULT", "@@QMP", "@@HOST") and \
+        marker_whole(marker)
 
 
 def handle_line(run, line, qmp, ctl, net=None):
@@ -517,8 +558,12 @@ def handle_line(run, line, qmp, ctl, net=None):
         line = held + line
     elif line.startswith("@@") and not marker_whole(line):
         m = KERNEL_LINE_IN_RE.search(line)
-        if m and m.start() > line.index(" "):
-            run.held_result = line[:m.start()]
+        if m and m.start() > 2:
+            marker = line[:m.start()]
+            if marker_complete(marker):
+                _handle_line(run, marker, qmp, ctl, net)
+            else:
+                run.held_result = marker
             return _handle_line(run, line[m.start():], qmp, ctl, net)
     return _handle_line(run, line, qmp, ctl, net)
 

@@ -151,6 +151,31 @@ def line_repair_cases(ctx):
     ok = len(qmp.requests) == 1 and got == [("a-case", False)]
     cases.append(Case("line-repair-whole-lines", ok, "" if ok else "served %r, cases %r"
                       % (qmp.requests, got)))
+    # 4. A shared VM's part end cut before its status (ioat/remove[base], CI of stop 16:
+    # "guest script exited None"), one cut after its status (the kernel line before the echo's
+    # newline) and one cut inside the marker's keyword; each part must end with status 0.
+    shared = Test(name="rig/line-repair-shared", guest="none.sh", vm=Vm(), expect=())
+    shared.parts = tuple(Test(name="rig/part%d" % i, guest="p%d.sh" % i, vm=Vm(), expect=())
+                         for i in range(4))
+    run = hotdma_test.Run(shared, "/dev/null", "base")
+    for line in ("@@PART-BEGIN 0 p0.sh",
+                 "@@PART-END 0 [   51.25] pci 0000:00:05.0: [8086:0e20] type 00 class 0x088000",
+                 "0",
+                 "@@PART-BEGIN 1 p1.sh",
+                 "@@PART-END 1 0[   52.00] hotdma: ioat-0000:00:05.0: registered 4 channels",
+                 "@@PART-BEGIN 2 p2.sh",
+                 "@@PART-[   53.00] hotdma: ioat-0000:00:05.0: removed",
+                 "END 2 0",
+                 "@@PART-BEGIN 3 p3.sh",
+                 "@@PART-END 3 0"):
+        hotdma_test.handle_line(run, line, qmp, ctl)
+    got = [(p.begun is not None, p.ended is not None, p.rc) for p in run.parts]
+    kept = [l for l in run.outside + [l for p in run.parts for l in p.lines]
+            if hotdma_test.TIMESTAMP_RE.match(l)]
+    ok = got == [(True, True, 0)] * 4 and len(kept) == 3 and not run.problems
+    cases.append(Case("line-repair-part-end", ok, "" if ok else
+                      "parts (begun, ended, rc) %r, kernel lines kept %r, problems %r"
+                      % (got, kept, run.problems)))
     return cases
 
 
