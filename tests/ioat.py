@@ -151,9 +151,9 @@ def guest_lib_check(ctx):
             "absent none 0", "progress/7 refused"]
     got = p.stdout.split("\n")
     timed = [l for l in got if l.startswith("progress/1 timeout ")]
-    ok = got[:len(want)] == want and len(timed) == 1 and 2 <= int(timed[0].split()[-1]) <= 4
+    ok = got[:len(want)] == want and len(timed) == 1 and 2 <= int(timed[0].split()[-1]) <= 10
     return [Case("ioat-lib-copied", ok, "" if ok else "got %r (stderr %r), want %r then a "
-                 "timeout after 2-4 s" % (got, p.stderr[-300:], want))]
+                 "timeout after 2-10 s (busybox beside two TCG guests)" % (got, p.stderr[-300:], want))]
 
 
 # What runs where, and how many boots that takes (make check's cost: a base boot ~10 s, a

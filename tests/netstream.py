@@ -290,7 +290,8 @@ def guest_lib_cases(ctx):
     cases = [Case("net-lib-wait-phase", got[:1] == ["seen"],
                   "" if got[:1] == ["seen"] else "got %r (stderr %r), want the phase seen "
                   "once the file says dma=9000" % (got, p.stderr[-300:]))]
-    ok = len(got) > 1 and got[1] in ("ended: missed after 0 s", "ended: missed after 1 s")
+    # At once, not after the 20 s bound; up to 5 s for busybox beside two TCG guests.
+    ok = len(got) > 1 and got[1] in ["ended: missed after %d s" % s for s in range(6)]
     cases.append(Case("net-lib-wait-phase-ended", ok, "" if ok else
                       "got %r, want an ended stream to fail the phase at once" % got[1:2]))
     return cases

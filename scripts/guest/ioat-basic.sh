@@ -54,7 +54,10 @@ load() {
 	fi
 }
 
-load ioat-qd1 hotdma-ioat-msix $ITER $((8 * ITER / 2)) queue_depth=1
+# A completion while the channel is disarmed shares the next interrupt (6.1 re-arms at the end
+# of the cleanup tasklet, after the callback woke the waiter): one in 8 is still far from the
+# watchdog's "none at all".
+load ioat-qd1 hotdma-ioat-msix $ITER $((8 * ITER / 8)) queue_depth=1
 load ioat-qd16 hotdma-ioat-msix $ITER $((8 * ITER / 64)) queue_depth=16
 # The engine is slowed (500 ms per descriptor) while the ring is overfilled: a TCG vCPU running
 # the debug kernel submits more slowly than the unthrottled model completes, and the ring

@@ -54,12 +54,15 @@ chanerr() {
 		return
 	fi
 	hdt_start "$cls" mode=exclusive iterations=$(it 300) queue_depth=4 max_errors=$MAXERR
-	for i in $(seq 1 200); do
+	# Counted from the threads' start (the insmod runs in the background and is slow on the
+	# debug faults boot); a turn is a QMP round trip plus 0.1 s, so 600 are a hang guard.
+	hdt_started 120 || bad "$cls" "hotdma_test did not start its threads within 120 s"
+	for i in $(seq 1 600); do
 		case $(qom_get "ioat$dev" fault) in *'"none"'*) break ;; esac
 		sleep 0.1
 	done
 	case $(qom_get "ioat$dev" fault) in *'"none"'*) ;; *)
-		bad "$cls" "fault $f still armed after 20 s: not every channel was used"
+		bad "$cls" "fault $f still armed after 600 polls: not every channel was used"
 		fault "$dev" -1 none ;;
 	esac
 	hdt_wait $(it 300) 8 $MAXERR || bad "$cls" "hotdma_test: $(hdt_out)"
