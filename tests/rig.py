@@ -176,6 +176,17 @@ def line_repair_cases(ctx):
     cases.append(Case("line-repair-part-end", ok, "" if ok else
                       "parts (begun, ended, rc) %r, kernel lines kept %r, problems %r"
                       % (got, kept, run.problems)))
+    # 5. A splat's first line printed into a free-text marker, which the repair leaves whole
+    # (no cut can be told in free text): the splat is still seen there, while a marker's own
+    # text that names a splat (a failed case's message) is not taken for one.
+    run = hotdma_test.Run(test, "/dev/null", "base")
+    for line in ("@@TEXT state of ioat0[   60.10] WARNING: CPU: 1 PID: 77 at ioat/device.cpp:420",
+                 "@@RESULT a-case FAIL kernel splat: WARNING: seen in an earlier part"):
+        hotdma_test.handle_line(run, line, qmp, ctl)
+    got = hotdma_test.splat_problems(run.parts[0].lines, ())
+    ok = got == ["kernel splat: WARNING: CPU: 1 PID: 77 at ioat/device.cpp:420"]
+    cases.append(Case("line-repair-splat-in-marker", ok, "" if ok else
+                      "splat problems %r, want the WARNING line alone" % got))
     return cases
 
 
