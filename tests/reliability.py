@@ -32,7 +32,11 @@ def matrix(name, variant, cycles, fuzz, timeout, scale=1, append="", only=None, 
     # A 4 MiB kernel log: the phases read hotdma_test's lines back from their mark with dmesg,
     # and a long phase's removals (100 cycles: ~170 KiB) pushed the mark out of the default
     # 128 KiB (the cycles' hotdma_test then had no summaries).
-    vm["append"] = ("log_buf_len=4M " + append).strip()
+    # slub_debug=A,kmalloc-*: fail-receive's failslab injects into the kmalloc caches only
+    # (cache-filter), so kmemleak's and debugobjects' own caches never fail. In 6.1 a cache's
+    # failslab flag is read-only in sysfs (SLAB_ATTR_RO, mode 0400): the boot option is the
+    # only way to set it (the phase's writes had failed with EACCES and failslab never fired).
+    vm["append"] = ("log_buf_len=4M slub_debug=A,kmalloc-* " + append).strip()
     env = {"cycles": str(cycles), "fuzz": str(fuzz), "scale": str(scale)}
     classes = CLASSES
     if only:
