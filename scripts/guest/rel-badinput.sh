@@ -114,7 +114,7 @@ param_runtime hotdma_netdma copybreak -1 16777217 x
 param_runtime hotdma_netdma inflight_bytes 0 4095 4194305 x
 # Read-only parameters cannot be written at all.
 for f in /sys/module/hotdma_ioat/parameters/ring_order /sys/module/hotdma_ioat/parameters/interrupt_style; do
-	echo 3 >"$f" 2>/dev/null && bad badinput-sysfs "$f written"
+	{ echo 3 >"$f"; } 2>/dev/null && bad badinput-sysfs "$f written"
 	exercised badinput-sysfs
 done
 
