@@ -242,10 +242,11 @@ def b2_section(out, r, lines):
             "What is known beyond these figures (issue 12; `scripts/guest/b2-probe.sh` "
             "reproduces the measurement): up to the commit of 2026-12-02 that split it, "
             "hotdma_ioat took one channel lock for submission and completion, and an MMIO "
-            "write under it (the doorbell; the completion re-arm until 92cce33 moved it out) "
-            "held up the other vCPU spinning on it with IRQs off, which under TCG starves the "
+            "write under it (the doorbell; the completion re-arm until it moved out of the "
+            "lock, `cleanup()` in `ioat/channel_impl.h`) held up the other vCPU spinning on it "
+            "with IRQs off, which under TCG starves the "
             "write (at queue depth 16 on one channel hotdma fell to about 1%% of in-tree "
-            "before 92cce33). The channel now has a lock each for the producers and the "
+            "before that move). The channel now has a lock each for the producers and the "
             "completion path, as 6.1's ioatdma (prep_lock, cleanup_lock); the last report "
             "with the one lock (2026-12-01-2136) had a lowest median of 0.01x, reports from "
             "2026-12-02 on measure the split (the commit is in meta.json). What hotdma also "
@@ -310,12 +311,13 @@ def b4_section(out, r, lines):
     shown = [p["inflight"]["median"] for p in r["points"] if p.get("inflight")]
     most = 64 if 64 in shown else max([n for n in shown if n * lat_ms <= 100] or [0])
     lines.append(
-        "What copies in flight cost a removal: since 2f6a406 (issue 9, the channel lock "
-        "split) hotdma_ioat's terminate_all lets an engine that is still present finish the "
-        "descriptors it was issued (for at most 100 ms) instead of aborting them, so a copy "
+        "What copies in flight cost a removal: since the channel lock split "
+        "(issue 9, `wait_for_issued` in `ioat/channel_impl.h`) hotdma_ioat's terminate_all "
+        "lets an engine that is still present finish the descriptors it was issued (for at "
+        "most 100 ms) instead of aborting them, so a copy "
         "a client handed to a working device completes; at %.1f ms per descriptor, %d in "
         "flight are at least %.0f ms of that wait, and a full ring reaches the bound and "
-        "has the rest aborted. Reports before 2f6a406 measured the abort (2026-12-01-2136: "
+        "has the rest aborted. Reports before the split measured the abort (2026-12-01-2136: "
         "median 34.6 ms with 64 in flight). A device that is gone (a surprise removal) reads "
         "all ones and is aborted at once.\n" % (lat_ms, most, most * lat_ms))
     lines.append("| in flight (asked) | in flight (at the write) | remove write ms | core ms | "
