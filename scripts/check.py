@@ -123,6 +123,25 @@ def not_run_report(tests, plan, want_variants, only):
     return lines
 
 
+def host_cpu_times():
+    """(busy, total) jiffies of all host CPUs from /proc/stat (None where it cannot be read)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)   # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before, after):
+    """How busy the host's CPUs were between two host_cpu_times(): whether the VM slots keep
+    the machine busy (a TCG guest that sleeps or waits for a stream leaves its CPU idle)."""
+    if not before or not after or after[1] <= before[1]:
+        return "?"
+    return "%.0f%%" % (100.0 * (after[0] - before[0]) / (after[1] - before[1]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="")
@@ -176,6 +195,7 @@ def main():
         print("FAIL %s: %s" % (c.name, c.detail), flush=True)
         failures.append((c.name, c.detail))
     started = time.time()
+    cpu_before = host_cpu_times()
     print_lock = threading.Lock()
 
     def run_one(t, v, name):
@@ -255,9 +275,10 @@ def main():
             with print_lock:
                 report_one(t, v, name, cases, log_hint, timing, took)
 
-    print("[hotdma] tests took %.0fs, %d at a time; by area (summed): %s" % (
-        time.time() - started, jobs, ", ".join("%s %.0fs (%d VM runs)" % (a, areas[a], vm_runs[a])
-                                         for a in sorted(areas))), file=sys.stderr)
+    print("[hotdma] tests took %.0fs, %d at a time, host CPUs %s busy; by area (summed): %s" % (
+        time.time() - started, jobs, busy_share(cpu_before, host_cpu_times()),
+        ", ".join("%s %.0fs (%d VM runs)" % (a, areas[a], vm_runs[a]) for a in sorted(areas))),
+        file=sys.stderr)
     for line in report:
         print("[hotdma] " + line, flush=True)
     if passed + failed == 0:
